@@ -119,6 +119,10 @@ class Weekly:
 
     weekday: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.weekday is not None and not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {self.weekday}")
+
 
 @dataclass(frozen=True)
 class Monthly:
@@ -256,8 +260,17 @@ def _iso(value: Any) -> date:
 
 def _month_day(text: Any) -> tuple[int, int]:
     month, day = (int(part) for part in str(text).split("-"))
-    clamp_day(2024, month, day)  # validates; 2024 is a leap year so 02-29 passes
+    date(2024, month, day)  # rejects 04-31 or 01-32; 2024 is a leap year so 02-29 passes
     return month, day
+
+
+def _int_list(value: Any) -> tuple[int, ...]:
+    # A bare string would otherwise be iterated character by character: "22" → (2, 2).
+    if value is None:
+        return ()
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list, got {value!r}")
+    return tuple(int(v) for v in value)
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> DeadlineSpec:
@@ -271,17 +284,20 @@ def spec_from_dict(data: Mapping[str, Any]) -> DeadlineSpec:
                 return DateRange(_iso(data["start"]), _iso(data["end"]))
             case "weekly":
                 weekday = data.get("weekday")
-                return Weekly(None if weekday is None else int(weekday) % 7)
+                return Weekly(None if weekday is None else int(weekday))
             case "monthly":
-                return Monthly(tuple(int(d) for d in data.get("days") or ()))
+                return Monthly(_int_list(data.get("days")))
             case "quarterly":
                 return Quarterly()
             case "half_yearly":
                 return HalfYearly()
             case "yearly":
+                dates = data.get("dates")
+                if isinstance(dates, str):
+                    raise ValueError(f"expected a list of MM-DD, got {dates!r}")
                 return Yearly(
-                    tuple(_month_day(x) for x in data.get("dates") or ()),
-                    tuple(Month(2000, int(m)).month for m in data.get("months") or ()),
+                    tuple(_month_day(x) for x in dates or ()),
+                    tuple(Month(2000, m).month for m in _int_list(data.get("months"))),
                 )
             case "from":
                 return From(_iso(data["start"]))

@@ -20,10 +20,13 @@ class WorkingCalendar:
         extra_days_off: Iterable[date] = (),
         extra_working_days: Iterable[date] = (),
         country: str = "VN",
+        language: str = "vi",
     ) -> None:
-        # The package computes a year's table on first access; expand=True keeps
-        # later years coming as they are asked for.
-        self._holidays = holidays.country_holidays(country)
+        # The package computes a year's table on first access. Holiday names follow
+        # the process locale unless a language is given: fix it, a server's LANG must
+        # not decide what officers read.
+        package_language = "en_US" if language == "en" else language
+        self._holidays = holidays.country_holidays(country, language=package_language)
         self._extra_off = frozenset(extra_days_off)
         self._extra_working = frozenset(extra_working_days)
 
@@ -36,9 +39,15 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         if day in self._extra_working:
             return True
-        if day in self._extra_off or day.weekday() >= 5:
+        if day in self._extra_off:
             return False
-        return day not in self._holidays
+        # The lookup also fills the package's table of make-up Saturdays for that year
+        # (weekend_workdays), which the government announces with the holidays.
+        if day in self._holidays:
+            return False
+        if day.weekday() >= 5:
+            return day in self._holidays.weekend_workdays
+        return True
 
     def on_or_before(self, day: date) -> date:
         """``day`` if it is a working day, else the closest working day before it."""

@@ -1,0 +1,144 @@
+"""The local channel: a chat in the terminal that needs no messenger token.
+
+You pick who you are — an officer of a unit, or an admin — and talk to the bot
+through the same router as Telegram and Zalo. Buttons become a numbered list:
+answer with the number. Input and output are injected, so tests drive it with
+lists of lines instead of a keyboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.app import App
+from bot.channels.numbered import EXPIRED, NumberedChoices
+from bot.i18n import Translator, translator
+from bot.members import MemberRole
+from bot.messages import ChatKind, Incoming, Reply
+from bot.rich import to_plain
+
+CHANNEL = "local"
+LineReader = Callable[[str], Awaitable[str | None]]  # None: input is closed
+LineWriter = Callable[[str], None]
+QUIT_WORDS = ("/quit", "/exit", "/thoat")
+SWITCH_WORDS = ("/persona", "/doivai")
+
+
+@dataclass(frozen=True)
+class Persona:
+    role: MemberRole
+    unit_id: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return "admin" if self.role is MemberRole.ADMIN else f"{self.role}-{self.unit_id}"
+
+
+async def read_stdin(prompt: str) -> str | None:
+    try:
+        return await asyncio.to_thread(input, prompt)
+    except EOFError:
+        return None
+
+
+class TerminalChat:
+    def __init__(self, app: App, read_line: LineReader, write: LineWriter,
+                 *, language: str | None = None) -> None:
+        self.app = app
+        self.read_line = read_line
+        self.write = write
+        self.language = language or app.settings.default_language
+        self.t: Translator = translator(self.language)
+        self.choices = NumberedChoices()
+
+    async def run(self, persona: Persona | None = None) -> None:
+        self.write(self.t.gettext("Nhắc việc — local chat. /persona to change who you are, "
+                                  "/quit to leave."))
+        while True:
+            if persona is None:
+                persona = await self.pick_persona()
+                if persona is None:
+                    return
+            await self._enroll(persona)
+            switched = await self._converse(persona)
+            if not switched:
+                return
+            persona = None
+
+    async def _enroll(self, persona: Persona) -> None:
+        await self.app.services.enroll(
+            CHANNEL, persona.user_id, unit_id=persona.unit_id, role=persona.role,
+            at=self.app.clock(), display_name=persona.user_id, language=self.language)
+        if persona.unit_id:
+            name = self.app.services.directory.get(persona.unit_id).name
+            self.write(self.t.gettext("You are an officer of {unit}.").format(unit=name))
+        else:
+            self.write(self.t.gettext("You are an administrator."))
+
+    async def pick_persona(self) -> Persona | None:
+        self.write(self.t.gettext("Who are you? [1] an officer of a unit  [2] an administrator"))
+        while True:
+            answer = await self.read_line("> ")
+            if answer is None or answer.strip() in QUIT_WORDS:
+                return None
+            if answer.strip() == "2":
+                return Persona(MemberRole.ADMIN)
+            if answer.strip() == "1":
+                return await self._pick_unit()
+            self.write(self.t.gettext("Answer 1 or 2."))
+
+    async def _pick_unit(self) -> Persona | None:
+        self.write(self.t.gettext("Type your unit's name (e.g. Sở Tư pháp, so tu phap, DPI):"))
+        while True:
+            answer = await self.read_line("> ")
+            if answer is None or answer.strip() in QUIT_WORDS:
+                return None
+            services = self.app.services
+            if unit_id := services.resolve_unit(answer):
+                return Persona(MemberRole.OFFICER, unit_id)
+            matches = services.rank_units(answer)
+            if not matches:
+                self.write(self.t.gettext("No unit matches that name. Try again:"))
+                continue
+            for index, match in enumerate(matches, 1):
+                self.write(f"[{index}] {match.name}")
+            pick = await self.read_line("> ")
+            if pick and pick.strip().isdigit() and 1 <= int(pick) <= len(matches):
+                return Persona(MemberRole.OFFICER,
+                               services.directory.successor(matches[int(pick) - 1].unit_id))
+            self.write(self.t.gettext("Type the unit's name again:"))
+
+    async def _converse(self, persona: Persona) -> bool:
+        """Talk until the user quits (False) or asks to switch persona (True)."""
+        while True:
+            line = await self.read_line("> ")
+            if line is None or line.strip() in QUIT_WORDS:
+                return False
+            if line.strip() in SWITCH_WORDS:
+                return True
+            if not line.strip():
+                continue
+            await self.send(persona, line)
+
+    async def send(self, persona: Persona, line: str) -> None:
+        now = self.app.clock()
+        picked = self.choices.pick(CHANNEL, line, now)
+        if picked is EXPIRED:
+            self.write(self.t.gettext("Those choices have expired. Please ask again."))
+            return
+        incoming = Incoming(
+            channel=CHANNEL, chat_id=persona.user_id, user_id=persona.user_id,
+            received_at=now, text="" if isinstance(picked, str) else line,
+            chat_kind=ChatKind.PRIVATE, display_name=persona.user_id,
+            language_code=self.language, choice=picked if isinstance(picked, str) else None)
+        for reply in await self.app.router.handle(incoming):
+            self.show(reply)
+
+    def show(self, reply: Reply) -> None:
+        self.write(to_plain(reply.body))
+        lines = self.choices.offer(CHANNEL, reply.options, self.app.clock())
+        if lines:
+            self.write("  ".join(lines))
+        self.write("")

@@ -1,0 +1,113 @@
+"""Settings: read once, at start, from the environment (prefix ``NHACVIEC_``) and an
+optional ``.env`` file; everything else receives the typed object.
+
+The environment is an argument (``Settings.from_environ(environ)``), so tests pass a
+dict instead of patching ``os.environ``. A setting we do not know, or one we cannot
+read, stops start-up with a message that names it: a typo in a deployment file must
+not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from bot.i18n import SUPPORTED
+
+PREFIX = "NHACVIEC_"
+CHANNELS = ("telegram", "zalo", "local")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nhacviec.db"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _database_url(raw: str) -> str:
+    if not raw.startswith(("sqlite", "postgresql", "postgres")):
+        raise ValueError("expected a sqlite+aiosqlite:/// or postgresql+asyncpg:// URL")
+    return raw
+
+
+def _timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {raw!r}") from error
+
+
+def _language(raw: str) -> str:
+    if raw not in SUPPORTED:
+        raise ValueError(f"expected one of {', '.join(SUPPORTED)}")
+    return raw
+
+
+def _admins(raw: str) -> tuple[str, ...]:
+    """``telegram:123456789,zalo:abc`` — channel and the user's id on it."""
+    admins = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        channel, _, user_id = item.partition(":")
+        if channel not in CHANNELS or not user_id.strip():
+            raise ValueError(f"{item!r} is not <channel>:<user id> with channel in {CHANNELS}")
+        admins.append(f"{channel}:{user_id.strip()}")
+    return tuple(admins)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    default_language: str = "vi"
+    admins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
+        """Read ``NHACVIEC_*`` from ``env_file`` (if it exists), then ``environ`` on top."""
+        values: dict[str, str] = {}
+        if env_file is not None and env_file.is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(environ)
+        return cls._parse({k: v for k, v in values.items() if k.startswith(PREFIX)})
+
+    @classmethod
+    def _parse(cls, raw: Mapping[str, str]) -> Settings:
+        known = {f"{PREFIX}{f.name.upper()}": f.name for f in fields(cls)}
+        parsed: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in known:
+                hint = difflib.get_close_matches(key, known, n=1)
+                suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+                raise SettingsError(f"{key}: unknown setting{suggestion}")
+            try:
+                parsed[known[key]] = _PARSERS[known[key]](value.strip())
+            except ValueError as error:
+                raise SettingsError(f"{key}: {error}") from error
+        return cls(**parsed)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every environment variable the bot reads."""
+        return [f"{PREFIX}{f.name.upper()}" for f in fields(cls)]
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "database_url": _database_url,
+    "timezone": _timezone,
+    "default_language": _language,
+    "admins": _admins,
+    "log_level": _log_level,
+}

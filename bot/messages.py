@@ -1,0 +1,58 @@
+"""The neutral message types every channel translates to and from.
+
+A channel adapter turns a Telegram update, a Zalo event or a line typed in the
+terminal into an ``Incoming``; handlers answer with ``Reply`` objects; the adapter
+renders them (buttons on Telegram, a numbered list where there are none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.rich import Rich
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str  # "telegram", "zalo", "local"
+    chat_id: str
+    user_id: str
+    received_at: datetime  # tz-aware; "today" for the handlers comes from here
+    text: str = ""
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    display_name: str = ""
+    language_code: str | None = None
+    choice: str | None = None  # the data of a chosen option (button / numbered reply)
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    data: str  # short ASCII, ≤ 64 bytes: Telegram's callback_data limit
+
+    def __post_init__(self) -> None:
+        if not self.data or not self.data.isascii() or len(self.data) > 64:
+            raise ValueError(f"option data must be 1-64 ASCII characters: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: Rich
+    options: tuple[tuple[Option, ...], ...] = field(default=())  # rows of choices
+    edit: bool = False  # replace the message whose option was chosen
+    attachment: Attachment | None = None

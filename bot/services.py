@@ -1,0 +1,126 @@
+"""Use cases: the pure domain combined with storage. Handlers call these; they know
+no messenger.
+
+Units and plans change rarely (an admin edits them) and are read on every /due, so
+they live in an in-memory snapshot loaded at start and reloaded after an edit.
+Per-member facts (who did what) are read from the database each time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.agenda import Agenda, AgendaItem, Assignment, assignments, month_agenda, overdue_items
+from bot.calendar import Month
+from bot.config import Settings
+from bot.matching import Match, UnitMatcher
+from bot.members import Member, MemberRole
+from bot.plans import Plan
+from bot.units import Directory
+from storage import members as member_store
+from storage import plans as plan_store
+from storage import progress as progress_store
+from storage import units as unit_store
+from storage.models import Member as MemberRow
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    directory: Directory
+    plans: tuple[Plan, ...]
+    matcher: UnitMatcher
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        channel=row.channel,
+        user_id=row.channel_user_id,
+        unit_id=row.unit_id,
+        role=MemberRole(row.role),
+        language=row.language,
+        display_name=row.display_name or "",
+    )
+
+
+class Services:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self._snapshot: Snapshot | None = None
+
+    async def reload(self) -> Snapshot:
+        async with self.sessions() as session:
+            directory = await unit_store.load_directory(session)
+            plans = tuple(await plan_store.load_plans(session, active_only=True))
+        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory))
+        return self._snapshot
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            raise RuntimeError("Services.reload() must run before use")
+        return self._snapshot
+
+    @property
+    def directory(self) -> Directory:
+        return self.snapshot.directory
+
+    # --- units ----------------------------------------------------------------------
+
+    def rank_units(self, query: str, *, limit: int = 5,
+                   include_collectives: bool = False) -> list[Match]:
+        return self.snapshot.matcher.rank(query, limit=limit,
+                                          include_collectives=include_collectives)
+
+    def resolve_unit(self, query: str) -> str | None:
+        """Today's unit for a confidently recognised name (merged names follow the merge)."""
+        match = self.snapshot.matcher.best(query)
+        return self.directory.successor(match.unit_id) if match else None
+
+    # --- members --------------------------------------------------------------------
+
+    async def member(self, channel: str, user_id: str) -> Member | None:
+        async with self.sessions() as session:
+            row = await member_store.get_member(session, channel, user_id)
+        if row is None or not row.active:
+            return None
+        return _member(row)
+
+    async def enroll(self, channel: str, user_id: str, *, unit_id: str | None,
+                     role: MemberRole, at: datetime, display_name: str = "",
+                     language: str | None = None) -> Member:
+        """Create or update a member (the local channel's personas; onboarding later)."""
+        if unit_id is not None:
+            unit_id = self.directory.successor(unit_id)
+        async with self.sessions.begin() as session:
+            row = await member_store.upsert_member(
+                session, channel=channel, channel_user_id=user_id, unit_id=unit_id,
+                role=role.value, display_name=display_name, language=language, at=at)
+            return _member(row)
+
+    # --- the unit's month -------------------------------------------------------------
+
+    async def _done(self, unit_id: str) -> set[tuple[str, str]]:
+        units = {unit_id, *self.directory.predecessors(unit_id)}
+        async with self.sessions() as session:
+            return await progress_store.done_tasks(session, units)
+
+    async def agenda(self, unit_id: str, month: Month, today: date) -> Agenda:
+        unit_id = self.directory.successor(unit_id)
+        done = await self._done(unit_id)
+        return month_agenda(self.snapshot.plans, self.directory, unit_id, month, today,
+                            done=done)
+
+    async def overdue(self, unit_id: str, today: date) -> list[AgendaItem]:
+        unit_id = self.directory.successor(unit_id)
+        done = await self._done(unit_id)
+        return overdue_items(self.snapshot.plans, self.directory, unit_id, today, done=done)
+
+    def assignments(self, unit_id: str) -> list[Assignment]:
+        """Every task of the open plans that concerns the unit, with its role."""
+        unit_id = self.directory.successor(unit_id)
+        return assignments(self.snapshot.plans, self.directory, unit_id)

@@ -1,0 +1,111 @@
+"""/due — what a unit is due for in a month — with the free-text forms, /overdue and
+/tasks. Officers see their own unit; admins name any unit."""
+
+from __future__ import annotations
+
+from bot.calendar import Month
+from bot.intents import AskDue
+from bot.messages import Option, Reply
+from bot.month_query import InvalidMonth, MonthAnswer, find_month, without_month
+from bot.rich import bold, italic, join, plain
+from handlers.context import Context
+from handlers.due_view import render_agenda, render_overdue
+
+CHOICE_PREFIX = "due"  # option data: "due:<unit id>:<YYYY-MM>"
+MAX_SUGGESTIONS = 5
+
+
+def _month_option(label: str, unit_id: str, month: Month) -> Option:
+    return Option(label, f"{CHOICE_PREFIX}:{unit_id}:{month}")
+
+
+def _say(text: str) -> list[Reply]:
+    return [Reply(plain(text))]
+
+
+def _target_unit(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
+    """The unit to show, or the replies that explain why there is none yet."""
+    member = ctx.member
+    if member is None:
+        return _say(ctx._("You are not registered with a unit yet. Send /start to join."))
+    if not unit_text:
+        if member.unit_id:
+            return member.unit_id
+        return _say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
+    resolved = ctx.services.resolve_unit(unit_text)
+    if resolved and member.may_see(resolved):
+        return resolved
+    if resolved or not member.is_admin:
+        return _say(ctx._("You can only see the tasks of your own unit."))
+    matches = ctx.services.rank_units(unit_text, limit=MAX_SUGGESTIONS)
+    if not matches:
+        return _say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
+            name=unit_text))
+    options = tuple((_month_option(m.name, m.unit_id, month),) for m in matches)
+    return [Reply(plain(ctx._("Which unit did you mean?")), options=options)]
+
+
+async def show_month(ctx: Context, unit_id: str, month: Month, *, edit: bool = False) -> Reply:
+    agenda = await ctx.services.agenda(unit_id, month, ctx.today)
+    body = render_agenda(agenda, ctx.t, ctx.services.directory)
+    nav = (_month_option(ctx._("‹ previous month"), unit_id, month.previous()),
+           _month_option(ctx._("next month ›"), unit_id, month.next()))
+    return Reply(body, options=(nav,), edit=edit)
+
+
+async def _due(ctx: Context, unit_text: str, answer: MonthAnswer) -> list[Reply]:
+    if isinstance(answer, InvalidMonth):
+        return _say(ctx._("“{text}” is not a month I know. Try /due 8/2023 or /due tháng sau.")
+                    .format(text=answer.text))
+    month = answer or Month.of(ctx.today)
+    target = _target_unit(ctx, unit_text, month)
+    if isinstance(target, list):
+        return target
+    return [await show_month(ctx, target, month)]
+
+
+async def due_command(ctx: Context, args: str) -> list[Reply]:
+    return await _due(ctx, without_month(args), find_month(args, ctx.today))
+
+
+async def due_intent(ctx: Context, intent: AskDue) -> list[Reply]:
+    return await _due(ctx, "", intent.month)
+
+
+async def due_choice(ctx: Context, data: str) -> list[Reply]:
+    """A month-navigation or unit button. The data may be forged: check everything."""
+    _, unit_id, month_text = (data.split(":", 2) + ["", ""])[:3]
+    month = find_month(month_text, ctx.today)
+    member = ctx.member
+    if (unit_id not in ctx.services.directory or not isinstance(month, Month)
+            or member is None or not member.may_see(ctx.services.directory.successor(unit_id))):
+        return _say(ctx._("This button is no longer valid. Send /due again."))
+    return [await show_month(ctx, unit_id, month, edit=True)]
+
+
+async def overdue_command(ctx: Context, args: str) -> list[Reply]:
+    target = _target_unit(ctx, without_month(args), Month.of(ctx.today))
+    if isinstance(target, list):
+        return target
+    items = await ctx.services.overdue(target, ctx.today)
+    name = ctx.services.directory.get(target).name
+    return [Reply(render_overdue(name, items, ctx.t, ctx.services.directory))]
+
+
+async def tasks_command(ctx: Context, args: str) -> list[Reply]:
+    """Every task of the unit in the open plans, deadline or not."""
+    target = _target_unit(ctx, without_month(args), Month.of(ctx.today))
+    if isinstance(target, list):
+        return target
+    found = ctx.services.assignments(target)
+    name = ctx.services.directory.get(target).name
+    if not found:
+        return _say(ctx._("{unit} has no tasks in the open plans.").format(unit=name))
+    lines = [bold(ctx._("{unit} — all tasks").format(unit=name))]
+    for a in found:
+        role = {"lead": ctx._("lead"), "coordinating": ctx._("coordinating"),
+                "collect": ctx._("collect")}[a.role.value]
+        deadline = a.task.deadline_text or ctx._("no deadline")
+        lines.append(plain(f"• {a.task.code} — {a.task.title}"))
+        lines.append(italic(f"   {role} · «{deadline}»"))
+    return [Reply(join(lines))]

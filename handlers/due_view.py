@@ -1,0 +1,100 @@
+"""How a unit's month looks on a phone: short sections, one line per item, the plan's
+own deadline phrase quoted under it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.agenda import Agenda, AgendaItem, ItemKind, Role
+from bot.i18n import N_, Translator, format_day, format_month, weekday_name
+from bot.rich import Rich, bold, italic, join, plain
+from bot.units import Directory
+
+BULLET = "• "
+INDENT = "   "
+
+_SECTIONS: tuple[tuple[str, Role, tuple[ItemKind, ...]], ...] = (
+    (N_("Deadlines this month"), Role.LEAD, (ItemKind.DEADLINE,)),
+    (N_("Recurring reports"), Role.LEAD, (ItemKind.REPORT,)),
+    (N_("In progress"), Role.LEAD, (ItemKind.ONGOING,)),
+    (N_("Coordinating (other units lead)"), Role.COORDINATING,
+     (ItemKind.DEADLINE, ItemKind.REPORT, ItemKind.ONGOING)),
+    (N_("To collect (sent to your unit)"), Role.COLLECT, (ItemKind.DEADLINE, ItemKind.REPORT)),
+)
+
+
+def _day(day: date, t: Translator) -> str:
+    return t.gettext("{date} ({weekday})").format(
+        date=format_day(day, t.language), weekday=weekday_name(day, t.language))
+
+
+def _when(item: AgendaItem, t: Translator) -> str:
+    if item.kind is ItemKind.REPORT and item.due:
+        phrase = item.task.deadline_text or ""
+        template = (t.gettext("by {day}") if phrase.lower().lstrip().startswith("trước")
+                    else t.gettext("on {day}"))
+        return template.format(day=_day(item.due, t))
+    if item.due:
+        return t.gettext("due {day}").format(day=_day(item.due, t))
+    if item.until:
+        return t.gettext("until {date}").format(date=format_day(item.until, t.language))
+    return item.task.deadline_text or t.gettext("ongoing")
+
+
+def _item_lines(item: AgendaItem, t: Translator, directory: Directory,
+                quote_phrase: bool) -> list[Rich]:
+    mark = " ✓" if item.done else ""
+    lines = [plain(BULLET) + item.task.title + plain(f" — {_when(item, t)}{mark}")]
+    details = []
+    if quote_phrase and item.task.deadline_text:
+        details.append(f"«{item.task.deadline_text}»")
+    if item.role is Role.COLLECT:
+        senders = ", ".join(directory.get(u).name for u in item.task.lead if u in directory)
+        if senders:
+            details.append(t.gettext("from: {units}").format(units=senders))
+    details.append(item.task.code)
+    lines.append(italic(INDENT + " · ".join(details)))
+    return lines
+
+
+def _section(title: str, items: Sequence[AgendaItem], t: Translator,
+             directory: Directory) -> Rich:
+    lines: list[Rich] = [bold(t.gettext(title))]
+    quoted: set[tuple[str, str]] = set()
+    for item in items:
+        key = (item.plan_id, item.task.code)
+        lines.extend(_item_lines(item, t, directory, quote_phrase=key not in quoted))
+        quoted.add(key)
+    return join(lines)
+
+
+def render_agenda(agenda: Agenda, t: Translator, directory: Directory) -> Rich:
+    unit = directory.get(agenda.unit_id).name
+    month = format_month(agenda.month.year, agenda.month.month, t.language)
+    header = bold(t.gettext("{unit} — {month}").format(unit=unit, month=month))
+    blocks: list[Rich] = [header]
+    for title, role, kinds in _SECTIONS:
+        items = agenda.select(role, *kinds)
+        if items:
+            blocks.append(_section(title, items, t, directory))
+    if agenda.overdue:
+        blocks.append(_section(N_("Overdue (not marked done)"), agenda.overdue, t, directory))
+    if agenda.is_empty:
+        blocks.append(plain(t.gettext("Nothing is due for {unit} in {month}.").format(
+            unit=unit, month=month)))
+    if agenda.undated:
+        blocks.append(italic(t.ngettext(
+            "+ {n} task with no deadline in the plan: /tasks",
+            "+ {n} tasks with no deadline in the plan: /tasks",
+            len(agenda.undated)).format(n=len(agenda.undated))))
+    return join(blocks, "\n\n")
+
+
+def render_overdue(unit_name: str, items: Sequence[AgendaItem], t: Translator,
+                   directory: Directory) -> Rich:
+    if not items:
+        return plain(t.gettext("{unit} has nothing overdue.").format(unit=unit_name))
+    header = bold(t.gettext("{unit} — overdue").format(unit=unit_name))
+    return join([header, _section(N_("Overdue (not marked done)"), items, t, directory)],
+                "\n\n")
