@@ -23,6 +23,8 @@ from bot.i18n import SUPPORTED
 PREFIX = "NHACVIEC_"
 CHANNELS = ("telegram", "zalo", "local")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///nhacviec.db"
+# ZoneInfo instances are cached and immutable, so one shared default is safe.
+PROVINCE_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class SettingsError(ValueError):
@@ -69,7 +71,7 @@ def _log_level(raw: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
-    timezone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    timezone: ZoneInfo = PROVINCE_TIMEZONE
     default_language: str = "vi"
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"

@@ -97,8 +97,8 @@ def find_month(text: str, today: date) -> MonthAnswer:
     year_shift = next((shift for pattern, shift in _YEAR_WORDS if pattern.search(folded)), 0)
 
     if "tháng sáu" in original:
-        year = re.search(r"tháng sáu\s*(?:năm\s*)?(\d{4})", original)
-        return _build(6, int(year.group(1)) if year else None, today, text, year_shift)
+        june = re.search(r"tháng sáu\s*(?:năm\s*)?(\d{4})", original)
+        return _build(6, int(june.group(1)) if june else None, today, text, year_shift)
     if match := _FULL_DATE.search(folded):
         day, month, year = (int(g) for g in match.groups())
         try:

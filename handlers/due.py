@@ -74,7 +74,7 @@ async def due_intent(ctx: Context, intent: AskDue) -> list[Reply]:
 
 async def due_choice(ctx: Context, data: str) -> list[Reply]:
     """A month-navigation or unit button. The data may be forged: check everything."""
-    _, unit_id, month_text = (data.split(":", 2) + ["", ""])[:3]
+    _, unit_id, month_text = [*data.split(":", 2), "", ""][:3]
     month = find_month(month_text, ctx.today)
     member = ctx.member
     if (unit_id not in ctx.services.directory or not isinstance(month, Month)

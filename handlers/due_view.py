@@ -47,7 +47,9 @@ def _item_lines(item: AgendaItem, t: Translator, directory: Directory,
     mark = " ✓" if item.done else ""
     lines = [plain(BULLET) + item.task.title + plain(f" — {_when(item, t)}{mark}")]
     details = []
-    if quote_phrase and item.task.deadline_text:
+    # An open-ended item already shows its phrase ("hàng tháng") as its date.
+    shows_phrase = item.kind is ItemKind.ONGOING and not item.until
+    if quote_phrase and item.task.deadline_text and not shows_phrase:
         details.append(f"«{item.task.deadline_text}»")
     if item.role is Role.COLLECT:
         senders = ", ".join(directory.get(u).name for u in item.task.lead if u in directory)

@@ -1,0 +1,29 @@
+"""The audit log: who changed what, and whether it worked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEntry
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target: str | None,
+    detail: dict[str, Any] | None,
+    outcome: str,
+    at: datetime,
+) -> AuditEntry:
+    """``actor`` is "channel:user id" or "cli"; ``detail`` must be JSON-serialisable."""
+    entry = AuditEntry(
+        at=at, actor=actor, action=action, target=target, detail=detail, outcome=outcome
+    )
+    session.add(entry)
+    await session.flush()
+    return entry

@@ -1,0 +1,291 @@
+"""The database schema as typed SQLAlchemy models.
+
+Enumerations are plain strings guarded by CHECK constraints rather than database
+enum types: adding a value is then a one-line migration on both backends.
+Model names carry a ``Row`` suffix where a domain class of the same name exists
+(``bot.units.Unit``, ``bot.plans.Plan``/``Task``), so the two never get mixed up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.units import UnitKind
+from storage.types import UtcDateTime, json_type
+
+# Explicit constraint names: Alembic can only drop or alter what it can name, and
+# SQLite (rebuilding tables in batch mode) and PostgreSQL must agree on the names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every ``Mapped[datetime]`` is tz-aware UTC; every JSON value goes through one type.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: json_type(),
+        list[Any]: json_type(),
+        list[str]: json_type(),
+        list[dict[str, Any]]: json_type(),
+    }
+
+
+def assign(row: Base, values: Mapping[str, Any]) -> bool:
+    """Set column ``values`` on ``row``; True when anything actually changed.
+
+    Lets an idempotent save tell "same again" from an edit (and stamp updated_at).
+    """
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
+
+
+class MemberRole(StrEnum):
+    ADMIN = "admin"
+    LEAD = "lead"  # a unit's leader: sees the unit's reports
+    OFFICER = "officer"
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class TaskRole(StrEnum):
+    LEAD = "lead"  # chủ trì
+    COORDINATING = "coordinating"  # phối hợp
+    RECIPIENT = "recipient"  # receives and compiles reports
+
+
+class UpdateStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# --- The unit directory --------------------------------------------------------------
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    __table_args__ = (one_of("kind", UnitKind),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # the directory's slug
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String)
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool]
+    member_kinds: Mapped[list[str]]  # collectives: "every unit of these kinds"
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class UnitAlias(Base):
+    """Abbreviations and other names; read back in ``id`` order, the order written."""
+
+    __tablename__ = "unit_aliases"
+    __table_args__ = (UniqueConstraint("unit_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(Text)
+    is_abbreviation: Mapped[bool]
+
+
+class CollectiveMember(Base):
+    __tablename__ = "collective_members"
+
+    collective_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int]  # keeps the order the directory lists members in
+
+
+# --- Plans and tasks -----------------------------------------------------------------
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    number: Mapped[str | None] = mapped_column(String)  # "Số 123/KH-UBND"
+    issued: Mapped[date | None] = mapped_column(Date)
+    province: Mapped[str | None] = mapped_column(String)
+    year: Mapped[int | None]
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    # A surrogate key: progress updates must survive a plan re-import, which
+    # matches tasks by (plan_id, code) and keeps their ids.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String)  # "II.3.6"
+    number: Mapped[int]
+    section: Mapped[str] = mapped_column(String)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String)
+    assignees_text: Mapped[str | None] = mapped_column(Text)
+    deadline_text: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[list[dict[str, Any]]]  # bot.calendar.spec_to_dict shapes
+
+
+class TaskUnit(Base):
+    __tablename__ = "task_units"
+    __table_args__ = (one_of("role", TaskRole), Index(None, "unit_id"))
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int]  # the plan's order: the first lead unit is named first
+
+
+# --- People and chats ----------------------------------------------------------------
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_user_id"),
+        one_of("role", MemberRole),
+        Index(None, "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String)  # "telegram", "zalo", "local"
+    channel_user_id: Mapped[str] = mapped_column(String)
+    display_name: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String)
+    language: Mapped[str | None] = mapped_column(String)
+    active: Mapped[bool]
+    created_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+    __table_args__ = (UniqueConstraint("channel", "channel_chat_id"), one_of("kind", ChatKind))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String)
+    channel_chat_id: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)
+    title: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    province_wide: Mapped[bool]  # receives what goes to every unit
+    active: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+# --- What happened -------------------------------------------------------------------
+
+
+class ProgressUpdate(Base):
+    __tablename__ = "progress_updates"
+    __table_args__ = (
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent"),
+        one_of("status", UpdateStatus),
+        Index(None, "unit_id", "task_id", "cycle"),
+        Index(None, "task_id", "cycle"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    # SET NULL: when a member is removed their unit keeps the updates they sent.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    cycle: Mapped[date | None] = mapped_column(Date)  # the due date this update reports for
+    text: Mapped[str] = mapped_column(Text)
+    percent: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String)
+    channel_message_id: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """One message to send. ``key`` makes enqueueing idempotent across restarts and
+    across bot processes: whoever inserts the key first owns the message."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        one_of("status", OutboxStatus),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String, unique=True)
+    channel: Mapped[str] = mapped_column(String)
+    chat_id: Mapped[str] = mapped_column(String)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String)
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String)  # "telegram:123", "cli"
+    action: Mapped[str] = mapped_column(String)
+    target: Mapped[str | None] = mapped_column(String)
+    detail: Mapped[dict[str, Any] | None]
+    outcome: Mapped[str] = mapped_column(String)

@@ -1,0 +1,94 @@
+"""Progress updates: what a unit said about a task, when, for which report cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProgressUpdate, TaskRow, UpdateStatus
+
+
+async def record_update(
+    session: AsyncSession,
+    *,
+    task_id: int,
+    unit_id: str,
+    member_id: int | None,
+    cycle: date | None,
+    text: str,
+    percent: int | None,
+    status: UpdateStatus | str,
+    at: datetime,
+    channel_message_id: str | None = None,
+) -> ProgressUpdate:
+    # The schema checks these too; checking here gives a readable error before SQL.
+    status = UpdateStatus(status)
+    if percent is not None and not 0 <= percent <= 100:
+        raise ValueError(f"percent must be 0..100, got {percent}")
+    update = ProgressUpdate(
+        task_id=task_id,
+        unit_id=unit_id,
+        member_id=member_id,
+        cycle=cycle,
+        text=text,
+        percent=percent,
+        status=status.value,
+        channel_message_id=channel_message_id,
+        created_at=at,
+    )
+    session.add(update)
+    await session.flush()
+    return update
+
+
+async def done_tasks(session: AsyncSession, unit_ids: Collection[str]) -> set[tuple[str, str]]:
+    """(plan id, task code) of the tasks whose latest update says done.
+
+    ``unit_ids`` are one unit under all its ids — itself and the units merged into
+    it — so their updates are read as one history: the latest of them all decides,
+    and a later "in progress" or "blocked" undoes an earlier "done".
+    """
+    if not unit_ids:
+        return set()
+    ranked = (
+        select(
+            ProgressUpdate.task_id,
+            ProgressUpdate.status,
+            func.row_number().over(
+                partition_by=ProgressUpdate.task_id,
+                order_by=(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()),
+            ).label("rank"),
+        )
+        .where(ProgressUpdate.unit_id.in_(list(unit_ids)))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(TaskRow.plan_id, TaskRow.code)
+        .join(ranked, ranked.c.task_id == TaskRow.id)
+        .where(ranked.c.rank == 1, ranked.c.status == UpdateStatus.DONE.value)
+    )
+    return {(plan_id, code) for plan_id, code in rows}
+
+
+async def updates_for_cycle(
+    session: AsyncSession, task_id: int, cycle: date
+) -> list[ProgressUpdate]:
+    """Every unit's updates on ``task_id`` for the report due on ``cycle``, oldest first."""
+    return list(await session.scalars(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.task_id == task_id, ProgressUpdate.cycle == cycle)
+        .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+    ))
+
+
+async def recent_updates(session: AsyncSession, unit_id: str, limit: int) -> list[ProgressUpdate]:
+    """The unit's latest ``limit`` updates, newest first."""
+    return list(await session.scalars(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.unit_id == unit_id)
+        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+        .limit(limit)
+    ))
