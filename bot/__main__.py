@@ -189,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Migration chatter on every start would bury what the bot itself says.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
     try:
         asyncio.run(_main(args, settings))
     except CommandError as error:

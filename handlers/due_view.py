@@ -13,6 +13,9 @@ from bot.units import Directory
 
 BULLET = "• "
 INDENT = "   "
+# /due must fit a phone screen: a year-old plan can leave dozens of overdue items,
+# which /overdue lists in full.
+MAX_OVERDUE_IN_MONTH = 5
 
 _SECTIONS: tuple[tuple[str, Role, tuple[ItemKind, ...]], ...] = (
     (N_("Deadlines this month"), Role.LEAD, (ItemKind.DEADLINE,)),
@@ -80,8 +83,15 @@ def render_agenda(agenda: Agenda, t: Translator, directory: Directory) -> Rich:
         items = agenda.select(role, *kinds)
         if items:
             blocks.append(_section(title, items, t, directory))
-    if agenda.overdue:
-        blocks.append(_section(N_("Overdue (not marked done)"), agenda.overdue, t, directory))
+    if overdue := agenda.overdue:
+        section = _section(N_("Overdue (not marked done)"), overdue[:MAX_OVERDUE_IN_MONTH], t,
+                           directory)
+        hidden = len(overdue) - MAX_OVERDUE_IN_MONTH
+        if hidden > 0:
+            section = section + "\n" + italic(t.ngettext(
+                "+ {n} more overdue: /overdue", "+ {n} more overdue: /overdue", hidden,
+            ).format(n=hidden))
+        blocks.append(section)
     if agenda.is_empty:
         blocks.append(plain(t.gettext("Nothing is due for {unit} in {month}.").format(
             unit=unit, month=month)))

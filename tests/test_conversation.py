@@ -34,14 +34,16 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         yield running
 
 
-async def say(app: App, user: str, text: str = "", choice: str | None = None) -> list[Reply]:
-    incoming = Incoming(channel="local", chat_id=user, user_id=user, received_at=NOW,
+async def say(app: App, user: str, text: str = "", choice: str | None = None,
+              at: datetime = NOW) -> list[Reply]:
+    incoming = Incoming(channel="local", chat_id=user, user_id=user, received_at=at,
                         text=text, choice=choice)
     return await app.router.handle(incoming)
 
 
-async def text_of(app: App, user: str, text: str = "", choice: str | None = None) -> str:
-    return "\n".join(to_plain(r.body) for r in await say(app, user, text, choice))
+async def text_of(app: App, user: str, text: str = "", choice: str | None = None,
+                  at: datetime = NOW) -> str:
+    return "\n".join(to_plain(r.body) for r in await say(app, user, text, choice, at))
 
 
 async def test_due_shows_the_units_month(app: App) -> None:
@@ -178,3 +180,17 @@ async def test_due_on_each_backend(database_url: str) -> None:
     async with running_app(Settings(database_url=database_url), clock=lambda: NOW) as app:
         assert len(app.services.snapshot.plans) == 1
         assert len(app.services.snapshot.plans[0].tasks) == 53
+
+
+async def test_long_overdue_list_is_capped_in_due(app: App) -> None:
+    # Asked in January 2024, Sở NN&PTNT has ten overdue items from 2023: too many for a
+    # phone screen in /due, all of them in /quahan.
+    await app.services.enroll("local", "nn", unit_id="so-nnptnt", role=MemberRole.OFFICER,
+                              at=NOW)
+    january = datetime(2024, 1, 10, 9, 0, tzinfo=HANOI)
+    text = await text_of(app, "nn", "/due", at=january)
+    overdue = text.split("Quá hạn (chưa báo hoàn thành)")[1]
+    assert overdue.count("• ") == 5
+    assert "+ 5 việc quá hạn khác: /quahan" in overdue
+    full = await text_of(app, "nn", "/quahan", at=january)
+    assert full.count("• ") == 10
