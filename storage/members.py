@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, MemberRole
+from bot.members import MemberRole
+from storage.models import Member
 
 
 class _Keep(Enum):

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.members import MemberRole
 from bot.units import UnitKind
 from storage.types import UtcDateTime, json_type
 
@@ -68,12 +69,6 @@ def assign(row: Base, values: Mapping[str, Any]) -> bool:
 def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
     allowed = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
-
-
-class MemberRole(StrEnum):
-    ADMIN = "admin"
-    LEAD = "lead"  # a unit's leader: sees the unit's reports
-    OFFICER = "officer"
 
 
 class ChatKind(StrEnum):
