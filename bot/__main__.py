@@ -28,7 +28,7 @@ from bot.config import Settings, SettingsError
 from bot.i18n import translator
 from bot.members import MemberRole
 from bot.rich import to_plain
-from handlers.due_view import render_agenda
+from handlers.due_view import View, render_agenda
 from storage.migrate import upgrade
 
 
@@ -122,8 +122,10 @@ async def _due(app: App, args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps([_item_json(i) for i in agenda.items], ensure_ascii=False, indent=2))
     else:
-        t = translator(args.lang or app.settings.default_language)
-        print(to_plain(render_agenda(agenda, t, app.services.directory)))
+        language = args.lang or app.settings.default_language
+        view = View(translator(language), app.services.directory,
+                    app.services.workdays(language))
+        print(to_plain(render_agenda(agenda, view)))
 
 
 def _units(app: App, args: argparse.Namespace) -> None:

@@ -20,6 +20,7 @@ from bot.matching import Match, UnitMatcher
 from bot.members import Member, MemberRole
 from bot.plans import Plan
 from bot.units import Directory
+from bot.workdays import WorkingCalendar
 from storage import members as member_store
 from storage import plans as plan_store
 from storage import progress as progress_store
@@ -51,6 +52,7 @@ class Services:
         self.settings = settings
         self.sessions = sessions
         self._snapshot: Snapshot | None = None
+        self._workdays: dict[str, WorkingCalendar] = {}
 
     async def reload(self) -> Snapshot:
         async with self.sessions() as session:
@@ -68,6 +70,12 @@ class Services:
     @property
     def directory(self) -> Directory:
         return self.snapshot.directory
+
+    def workdays(self, language: str) -> WorkingCalendar:
+        """The working-day calendar, with holiday names in ``language``."""
+        if language not in self._workdays:
+            self._workdays[language] = WorkingCalendar(language=language)
+        return self._workdays[language]
 
     # --- units ----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from bot.messages import Option, Reply
 from bot.month_query import InvalidMonth, MonthAnswer, find_month, without_month
 from bot.rich import bold, italic, join, plain
 from handlers.context import Context
-from handlers.due_view import render_agenda, render_overdue
+from handlers.due_view import View, render_agenda, render_overdue
 
 CHOICE_PREFIX = "due"  # option data: "due:<unit id>:<YYYY-MM>"
 MAX_SUGGESTIONS = 5
@@ -17,6 +17,10 @@ MAX_SUGGESTIONS = 5
 
 def _month_option(label: str, unit_id: str, month: Month) -> Option:
     return Option(label, f"{CHOICE_PREFIX}:{unit_id}:{month}")
+
+
+def _view(ctx: Context) -> View:
+    return View(ctx.t, ctx.services.directory, ctx.services.workdays(ctx.language))
 
 
 def _say(text: str) -> list[Reply]:
@@ -47,7 +51,7 @@ def _target_unit(ctx: Context, unit_text: str, month: Month) -> str | list[Reply
 
 async def show_month(ctx: Context, unit_id: str, month: Month, *, edit: bool = False) -> Reply:
     agenda = await ctx.services.agenda(unit_id, month, ctx.today)
-    body = render_agenda(agenda, ctx.t, ctx.services.directory)
+    body = render_agenda(agenda, _view(ctx))
     nav = (_month_option(ctx._("‹ previous month"), unit_id, month.previous()),
            _month_option(ctx._("next month ›"), unit_id, month.next()))
     return Reply(body, options=(nav,), edit=edit)
@@ -89,7 +93,7 @@ async def overdue_command(ctx: Context, args: str) -> list[Reply]:
         return target
     items = await ctx.services.overdue(target, ctx.today)
     name = ctx.services.directory.get(target).name
-    return [Reply(render_overdue(name, items, ctx.t, ctx.services.directory))]
+    return [Reply(render_overdue(name, items, _view(ctx)))]
 
 
 async def tasks_command(ctx: Context, args: str) -> list[Reply]:

@@ -4,12 +4,14 @@ own deadline phrase quoted under it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from bot.agenda import Agenda, AgendaItem, ItemKind, Role
 from bot.i18n import N_, Translator, format_day, format_month, weekday_name
 from bot.rich import Rich, bold, italic, join, plain
 from bot.units import Directory
+from bot.workdays import WorkingCalendar
 
 BULLET = "• "
 INDENT = "   "
@@ -27,28 +29,43 @@ _SECTIONS: tuple[tuple[str, Role, tuple[ItemKind, ...]], ...] = (
 )
 
 
-def _day(day: date, t: Translator) -> str:
-    return t.gettext("{date} ({weekday})").format(
-        date=format_day(day, t.language), weekday=weekday_name(day, t.language))
+@dataclass(frozen=True)
+class View:
+    """What rendering needs besides the agenda: the language, unit names, days off."""
+
+    t: Translator
+    directory: Directory
+    workdays: WorkingCalendar
 
 
-def _when(item: AgendaItem, t: Translator) -> str:
+def _day(day: date, view: View) -> str:
+    t = view.t
+    values = {"date": format_day(day, t.language), "weekday": weekday_name(day, t.language)}
+    # A deadline on a public holiday is worth saying: the work is due the day before.
+    if holiday := view.workdays.holiday_name(day):
+        return t.gettext("{date} ({weekday}, holiday: {holiday})").format(
+            holiday=holiday, **values)
+    return t.gettext("{date} ({weekday})").format(**values)
+
+
+def _when(item: AgendaItem, view: View) -> str:
+    t = view.t
     if item.kind is ItemKind.REPORT and item.due:
         phrase = item.task.deadline_text or ""
         template = (t.gettext("by {day}") if phrase.lower().lstrip().startswith("trước")
                     else t.gettext("on {day}"))
-        return template.format(day=_day(item.due, t))
+        return template.format(day=_day(item.due, view))
     if item.due:
-        return t.gettext("due {day}").format(day=_day(item.due, t))
+        return t.gettext("due {day}").format(day=_day(item.due, view))
     if item.until:
         return t.gettext("until {date}").format(date=format_day(item.until, t.language))
     return item.task.deadline_text or t.gettext("ongoing")
 
 
-def _item_lines(item: AgendaItem, t: Translator, directory: Directory,
-                quote_phrase: bool) -> list[Rich]:
+def _item_lines(item: AgendaItem, view: View, quote_phrase: bool) -> list[Rich]:
+    t, directory = view.t, view.directory
     mark = " ✓" if item.done else ""
-    lines = [plain(BULLET) + item.task.title + plain(f" — {_when(item, t)}{mark}")]
+    lines = [plain(BULLET) + item.task.title + plain(f" — {_when(item, view)}{mark}")]
     details = []
     # An open-ended item already shows its phrase ("hàng tháng") as its date.
     shows_phrase = item.kind is ItemKind.ONGOING and not item.until
@@ -63,29 +80,28 @@ def _item_lines(item: AgendaItem, t: Translator, directory: Directory,
     return lines
 
 
-def _section(title: str, items: Sequence[AgendaItem], t: Translator,
-             directory: Directory) -> Rich:
-    lines: list[Rich] = [bold(t.gettext(title))]
+def _section(title: str, items: Sequence[AgendaItem], view: View) -> Rich:
+    lines: list[Rich] = [bold(view.t.gettext(title))]
     quoted: set[tuple[str, str]] = set()
     for item in items:
         key = (item.plan_id, item.task.code)
-        lines.extend(_item_lines(item, t, directory, quote_phrase=key not in quoted))
+        lines.extend(_item_lines(item, view, quote_phrase=key not in quoted))
         quoted.add(key)
     return join(lines)
 
 
-def render_agenda(agenda: Agenda, t: Translator, directory: Directory) -> Rich:
-    unit = directory.get(agenda.unit_id).name
+def render_agenda(agenda: Agenda, view: View) -> Rich:
+    t = view.t
+    unit = view.directory.get(agenda.unit_id).name
     month = format_month(agenda.month.year, agenda.month.month, t.language)
     header = bold(t.gettext("{unit} — {month}").format(unit=unit, month=month))
     blocks: list[Rich] = [header]
     for title, role, kinds in _SECTIONS:
         items = agenda.select(role, *kinds)
         if items:
-            blocks.append(_section(title, items, t, directory))
+            blocks.append(_section(title, items, view))
     if overdue := agenda.overdue:
-        section = _section(N_("Overdue (not marked done)"), overdue[:MAX_OVERDUE_IN_MONTH], t,
-                           directory)
+        section = _section(N_("Overdue (not marked done)"), overdue[:MAX_OVERDUE_IN_MONTH], view)
         hidden = len(overdue) - MAX_OVERDUE_IN_MONTH
         if hidden > 0:
             section = section + "\n" + italic(t.ngettext(
@@ -103,10 +119,9 @@ def render_agenda(agenda: Agenda, t: Translator, directory: Directory) -> Rich:
     return join(blocks, "\n\n")
 
 
-def render_overdue(unit_name: str, items: Sequence[AgendaItem], t: Translator,
-                   directory: Directory) -> Rich:
+def render_overdue(unit_name: str, items: Sequence[AgendaItem], view: View) -> Rich:
+    t = view.t
     if not items:
         return plain(t.gettext("{unit} has nothing overdue.").format(unit=unit_name))
     header = bold(t.gettext("{unit} — overdue").format(unit=unit_name))
-    return join([header, _section(N_("Overdue (not marked done)"), items, t, directory)],
-                "\n\n")
+    return join([header, _section(N_("Overdue (not marked done)"), items, view)], "\n\n")

@@ -194,3 +194,11 @@ async def test_long_overdue_list_is_capped_in_due(app: App) -> None:
     assert "+ 5 việc quá hạn khác: /quahan" in overdue
     full = await text_of(app, "nn", "/quahan", at=january)
     assert full.count("• ") == 10
+
+
+async def test_a_due_date_on_a_public_holiday_says_so(app: App) -> None:
+    # 05/02/2027 falls in the Tết holiday (Giao thừa): the officer must send it earlier.
+    text = await text_of(app, "tp", "/due 2/2027")
+    assert "trước ngày 05/02/2027 (Thứ Sáu, nghỉ: Giao thừa Tết Nguyên Đán)" in text
+    text = await text_of(app, "tp-en", "/due 2/2027")
+    assert "by 05/02/2027 (Friday, holiday: Lunar New Year's Eve)" in text
