@@ -112,16 +112,23 @@ class Services:
 
     # --- the unit's month -------------------------------------------------------------
 
+    def _history_ids(self, unit_id: str) -> set[str]:
+        """The unit under every id it has had: updates sent before a merge count."""
+        return {unit_id, *self.directory.predecessors(unit_id)}
+
     async def _done(self, unit_id: str) -> set[tuple[str, str]]:
-        units = {unit_id, *self.directory.predecessors(unit_id)}
         async with self.sessions() as session:
-            return await progress_store.done_tasks(session, units)
+            return await progress_store.done_tasks(session, self._history_ids(unit_id))
 
     async def agenda(self, unit_id: str, month: Month, today: date) -> Agenda:
         unit_id = self.directory.successor(unit_id)
-        done = await self._done(unit_id)
+        async with self.sessions() as session:
+            ids = self._history_ids(unit_id)
+            done = await progress_store.done_tasks(session, ids)
+            reported = await progress_store.reported_cycles(session, ids, month.first,
+                                                             month.last)
         return month_agenda(self.snapshot.plans, self.directory, unit_id, month, today,
-                            done=done)
+                            done=done, reported=reported)
 
     async def overdue(self, unit_id: str, today: date) -> list[AgendaItem]:
         unit_id = self.directory.successor(unit_id)

@@ -92,3 +92,23 @@ async def recent_updates(session: AsyncSession, unit_id: str, limit: int) -> lis
         .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
         .limit(limit)
     ))
+
+
+async def reported_cycles(
+    session: AsyncSession, unit_ids: Collection[str], start: date, end: date
+) -> set[tuple[str, str, date]]:
+    """(plan id, task code, cycle) for every cycle from ``start`` to ``end`` on which
+    the unit (under any of its ids) has sent at least one update."""
+    if not unit_ids:
+        return set()
+    rows = await session.execute(
+        select(TaskRow.plan_id, TaskRow.code, ProgressUpdate.cycle)
+        .join(TaskRow, TaskRow.id == ProgressUpdate.task_id)
+        .where(
+            ProgressUpdate.unit_id.in_(list(unit_ids)),
+            ProgressUpdate.cycle.is_not(None),
+            ProgressUpdate.cycle.between(start, end),
+        )
+        .distinct()
+    )
+    return {(plan_id, code, cycle) for plan_id, code, cycle in rows if cycle is not None}

@@ -4,7 +4,7 @@ on a real database built by the composition root, with the clock passed in."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ from bot.config import Settings
 from bot.members import MemberRole
 from bot.messages import Incoming, Reply
 from bot.rich import to_plain
+from storage.plans import task_ids_by_code
+from storage.progress import record_update
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2023, 8, 10, 9, 0, tzinfo=HANOI)
@@ -202,3 +204,22 @@ async def test_a_due_date_on_a_public_holiday_says_so(app: App) -> None:
     assert "trước ngày 05/02/2027 (Thứ Sáu, nghỉ: Giao thừa Tết Nguyên Đán)" in text
     text = await text_of(app, "tp-en", "/due 2/2027")
     assert "by 05/02/2027 (Friday, holiday: Lunar New Year's Eve)" in text
+
+
+async def test_updates_already_sent_show_in_the_month(app: App) -> None:
+    member = await app.services.member("local", "tp")
+    assert member is not None
+    async with app.sessions.begin() as session:
+        ids = await task_ids_by_code(session, "bn-2023-q3")
+        # The 05/08 report was sent; II.3.4 (overdue since July) was finished late.
+        await record_update(session, task_id=ids["III.2"], unit_id="so-tp",
+                            member_id=member.id, cycle=date(2023, 8, 5), text="Đã gửi",
+                            percent=100, status="done", at=NOW)
+        await record_update(session, task_id=ids["II.3.4"], unit_id="so-tp",
+                            member_id=member.id, cycle=date(2023, 7, 31), text="Xong",
+                            percent=100, status="done", at=NOW)
+    text = await text_of(app, "tp", "/due")
+    assert "trước ngày 05/08/2023 (Thứ Bảy) ✓" in text
+    assert "trước ngày 22/08/2023 (Thứ Ba) ✓" not in text
+    assert "II.3.4" not in text  # no longer overdue
+    assert "II.6.3" in text

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.members import delete_member, upsert_member
 from storage.models import ProgressUpdate
-from storage.progress import done_tasks, recent_updates, record_update, updates_for_cycle
+from storage.progress import (
+    done_tasks,
+    recent_updates,
+    record_update,
+    reported_cycles,
+    updates_for_cycle,
+)
 
 PLAN = "bn-2023-q3"
 
@@ -169,3 +175,19 @@ async def test_unknown_task_or_unit_is_refused(
         await _update(sessionmaker, task_ids["I.1"], "no-such-unit", "done", now)
     with pytest.raises(IntegrityError):
         await _update(sessionmaker, 999_999, "so-xd", "done", now)
+
+
+async def test_reported_cycles_within_a_window(
+    sessionmaker: async_sessionmaker[AsyncSession], task_ids: dict[str, int], now: datetime
+) -> None:
+    report = task_ids["II.3.6"]
+    await _update(sessionmaker, report, "so-xd", "in_progress", now, cycle=date(2023, 8, 5))
+    await _update(sessionmaker, report, "so-xd", "done", now, cycle=date(2023, 8, 5))
+    await _update(sessionmaker, report, "so-xd", "done", now, cycle=date(2023, 9, 5))
+    await _update(sessionmaker, report, "so-tc", "done", now, cycle=date(2023, 8, 22))
+    await _update(sessionmaker, report, "so-xd", "done", now)  # no cycle: not a report
+    async with sessionmaker() as session:
+        august = await reported_cycles(session, {"so-xd"}, date(2023, 8, 1), date(2023, 8, 31))
+        nobody = await reported_cycles(session, set(), date(2023, 8, 1), date(2023, 8, 31))
+    assert august == {(PLAN, "II.3.6", date(2023, 8, 5))}
+    assert nobody == set()
