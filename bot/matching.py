@@ -16,86 +16,14 @@ follows ``Directory.successor``.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
+from bot.name_forms import NameForm, OrgType, acronyms, home_words, name_form
 from bot.text import fold
 from bot.units import Directory, Unit
-
-# Abbreviations spelt out, on folded words. Ambiguous ones ("tt": thị trấn or thông
-# tin; "tc": tài chính or tổ chức) only appear inside longer patterns.
-_EXPANSIONS: dict[tuple[str, ...], str] = {
-    ("ubnd",): "uy ban nhan dan",
-    ("hdnd",): "hoi dong nhan dan",
-    ("tp",): "thanh pho",
-    ("tx",): "thi xa",
-    ("h",): "huyen",
-    ("kcn",): "khu cong nghiep",
-    ("ccn",): "cum cong nghiep",
-    ("bql",): "ban quan ly",
-    ("bcd",): "ban chi dao",
-    ("btv",): "ban thuong vu",
-    ("vp",): "van phong",
-    ("tcg",): "to chuyen gia",
-    ("nn",): "nong nghiep",
-    ("ptnt",): "phat trien nong thon",
-    ("nnptnt",): "nong nghiep phat trien nong thon",
-    ("kh", "dt"): "ke hoach dau tu",
-    ("khdt",): "ke hoach dau tu",
-    ("kh", "cn"): "khoa hoc cong nghe",
-    ("khcn",): "khoa hoc cong nghe",
-    ("tn", "mt"): "tai nguyen moi truong",
-    ("tnmt",): "tai nguyen moi truong",
-    ("tt", "tt"): "thong tin truyen thong",
-    ("tttt",): "thong tin truyen thong",
-    ("gd", "dt"): "giao duc dao tao",
-    ("gddt",): "giao duc dao tao",
-    ("gt", "vt"): "giao thong van tai",
-    ("gtvt",): "giao thong van tai",
-    ("vh", "tt", "dl"): "van hoa the thao du lich",
-    ("vhtt", "dl"): "van hoa the thao du lich",
-    ("vhttdl",): "van hoa the thao du lich",
-    ("ld", "tb", "xh"): "lao dong thuong binh xa hoi",
-    ("ldtb", "xh"): "lao dong thuong binh xa hoi",
-    ("ldtbxh",): "lao dong thuong binh xa hoi",
-    ("kt", "xh"): "kinh te xa hoi",
-    ("ktxh",): "kinh te xa hoi",
-    ("nc",): "nghien cuu",
-    ("pt",): "phat trien",
-    ("xd",): "xay dung",
-    ("yt",): "y te",
-    ("gpmb",): "giai phong mat bang",
-}
-_LONGEST_PATTERN = max(len(k) for k in _EXPANSIONS)
-# "và", "các" are left out as often as written; "số" only before a number, since
-# it folds to the same "so" as "Sở".
-_STOPWORDS = frozenset({"va", "cac"})
-_DIGITS = re.compile(r"\d+")
-_TINH = "tinh"
-
-# Leading organisation types, on expanded words. A level ("tỉnh", "huyện" …) after
-# UBND/HĐND is part of the type: "UBND tỉnh Bắc Ninh" is not "UBND TP Bắc Ninh".
-_TYPE_WORDS = (
-    "so", "bo", "cuc", "chi cuc", "ban", "vien", "to", "phong", "cong an", "thanh tra",
-    "van phong", "trung tam", "khu cong nghiep", "cum cong nghiep", "cong ty",
-    "ngan hang", "kho bac", "benh vien", "truong", "toa an", "hoi", "doan", "uy ban",
-    "uy ban nhan dan", "hoi dong nhan dan",
-)
-_TYPES = {tuple(words.split()): words for words in _TYPE_WORDS}
-_UBND = "uy ban nhan dan"
-_LEVELS: dict[tuple[str, ...], str] = {  # level words -> tier
-    (_TINH,): "province",
-    ("thanh", "pho"): "district", ("thi", "xa"): "district", ("huyen",): "district",
-    ("quan",): "district",
-    ("xa",): "commune", ("phuong",): "commune", ("thi", "tran"): "commune",
-}
-_LEVELLED = frozenset({_UBND, "hoi dong nhan dan"})
-_LONGEST_TYPE = max(len(k) for k in (*_TYPES, *_LEVELS))
 
 CONFIDENT = 85.0  # best() needs at least this …
 MARGIN = 5.0  # … and this much over the next unit that is not the same desk
@@ -119,140 +47,15 @@ class Match:
 
 
 @dataclass(frozen=True)
-class _Type:
-    kind: str
-    level: str | None = None  # the level word(s), e.g. "thi xa"
-    tier: str | None = None
-
-
-@dataclass(frozen=True)
-class _Form:
-    type: _Type | None
-    full: str  # every word, spaces removed
-    core: str  # the words after the type, spaces removed
-    words: tuple[str, ...]
-    core_words: tuple[str, ...]
-    numbers: frozenset[str]
-
-
-@dataclass(frozen=True)
 class _Key:
     unit: int  # index into UnitMatcher._units
     order: int  # position among the unit's names: the earlier wins a tie
     names: tuple[str, ...]  # the unit's names with this form
-    form: _Form
+    form: NameForm
     generated: bool
 
 
-def _expand(words: list[str]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for size in range(min(_LONGEST_PATTERN, len(words) - i), 0, -1):
-            spelt = _EXPANSIONS.get(tuple(words[i : i + size]))
-            if spelt:
-                out.extend(spelt.split())
-                i += size
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def _clean(words: list[str]) -> list[str]:
-    out: list[str] = []
-    for i, word in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        if word in _STOPWORDS or (word == "so" and nxt.isdigit()):
-            continue
-        # "05 tổ chuyên gia", "Tổ 5": the same five.
-        out.append((word.lstrip("0") or "0") if word.isdigit() else word)
-    return out
-
-
-def _words(text: str) -> tuple[str, ...]:
-    # Stopwords go first so that "KH và ĐT" reads as the pattern "kh dt".
-    return tuple(_expand(_clean(fold(text).split())))
-
-
-def _prefix(words: tuple[str, ...], table: dict[tuple[str, ...], str]) -> tuple[str, int]:
-    for size in range(min(_LONGEST_TYPE, len(words)), 0, -1):
-        found = table.get(words[:size])
-        if found:
-            return found, size
-    return "", 0
-
-
-def _split_type(words: tuple[str, ...]) -> tuple[_Type | None, tuple[str, ...]]:
-    kind, size = _prefix(words, _TYPES)
-    if kind and kind not in _LEVELLED:
-        return _Type(kind), words[size:]
-    if not kind:
-        # "Thành phố Bắc Ninh", "Huyện Gia Bình": a locality named by its level.
-        tier, size = _prefix(words, _LEVELS)
-        if not tier or words[:size] == (_TINH,):  # "Tỉnh ủy" is no locality
-            return None, words
-        return _Type(_UBND, " ".join(words[:size]), tier), words[size:]
-    rest = words[size:]
-    tier, level_size = _prefix(rest, _LEVELS)
-    level = " ".join(rest[:level_size]) if tier else None
-    return _Type(kind, level, tier or None), rest[level_size:]
-
-
-def _drop_home(core: tuple[str, ...], home: tuple[str, ...]) -> tuple[str, ...]:
-    """Drop a trailing "tỉnh (Bắc Ninh)": every unit is the province's own.
-
-    So "Cục Thuế tỉnh", "Cục Thuế Bắc Ninh" and "Cục Thuế" are one name.
-    """
-    for tail in ((_TINH, *home), (_TINH,)):
-        if core[-len(tail) :] == tail:
-            return core[: -len(tail)]
-    # A bare "Bắc Ninh" only goes when something is left: "Thành phố Bắc Ninh" stays.
-    if home and len(core) > len(home) and core[-len(home) :] == home:
-        return core[: -len(home)]
-    return core
-
-
-def _form(text: str, home: tuple[str, ...] = ()) -> _Form | None:
-    words = _words(text)
-    if not words:
-        return None
-    kind, core = _split_type(words)
-    kept = _drop_home(core, home)
-    words = words[: len(words) - len(core)] + kept
-    return _Form(
-        type=kind,
-        full="".join(words),
-        core="".join(kept),
-        words=words,
-        core_words=kept,
-        numbers=frozenset(n.lstrip("0") or "0" for n in _DIGITS.findall(" ".join(words))),
-    )
-
-
-def _home(names: Iterable[str]) -> tuple[str, ...]:
-    """The directory's province: the words most often after "tỉnh" at a name's end."""
-    tails: Counter[tuple[str, ...]] = Counter()
-    for name in names:
-        words = _words(name)
-        for i in range(max(0, len(words) - 5), len(words) - 1):
-            if words[i] == _TINH and words[i + 1] != "uy":  # "Tỉnh ủy" is a body
-                tails[words[i + 1 :]] += 1
-    found = tails.most_common(1)
-    return found[0][0] if found and found[0][1] >= 2 else ()
-
-
-def _acronyms(form: _Form) -> Iterable[_Form]:
-    """Initials, as officers type them: "skhdt" and "khdt" for "Sở Kế hoạch và Đầu tư"."""
-    for words in (form.words, form.core_words):
-        acronym = "".join(w if w.isdigit() else w[0] for w in words)
-        if len(words) >= 3 and len(acronym) >= 3:
-            # One word, so no type of its own: the unit's type stands in for it.
-            yield _Form(None, acronym, acronym, (acronym,), (acronym,), form.numbers)
-
-
-def _probe(form: _Form) -> str:
+def _probe(form: NameForm) -> str:
     """What the shortlist compares: the core, or the whole name of a bare type."""
     return form.core or form.full
 
@@ -261,7 +64,7 @@ def _similarity(a: str, b: str) -> float:
     return 100.0 * float(OSA.normalized_similarity(a, b))
 
 
-def _type_penalty(query: _Type | None, key: _Type | None) -> float:
+def _type_penalty(query: OrgType | None, key: OrgType | None) -> float:
     if query is None or key is None:
         return 0.0
     if query.kind != key.kind or (query.tier and key.tier and query.tier != key.tier):
@@ -279,10 +82,10 @@ class UnitMatcher:
         self._index = {u.id: i for i, u in enumerate(self._units)}
         self._successors = [directory.successor(u.id) for u in self._units]
         self._keys: list[_Key] = []
-        self._unit_types: list[_Type | None] = []
-        self._home = _home(name for unit in self._units for name in unit.names)
+        self._unit_types: list[OrgType | None] = []
+        self._home = home_words(name for unit in self._units for name in unit.names)
         for index, unit in enumerate(self._units):
-            canonical = _form(unit.name, self._home)
+            canonical = name_form(unit.name, self._home)
             self._unit_types.append(canonical.type if canonical else None)
             self._add_keys(index, unit)
         self._by_full: dict[str, list[int]] = {}
@@ -300,10 +103,10 @@ class UnitMatcher:
         self._max_len = 3 * max((len(s) for s in self._by_full), default=0) + 10
 
     def _add_keys(self, index: int, unit: Unit) -> None:
-        listed = [(o, n, f) for o, n in enumerate(unit.names) if (f := _form(n, self._home))]
+        listed = [(o, n, f) for o, n in enumerate(unit.names) if (f := name_form(n, self._home))]
         # Listed names before made-up acronyms, so a listed one wins a duplicate.
         candidates = [(o, n, f, False) for o, n, f in listed] + [
-            (o, n, a, True) for o, n, f in listed for a in _acronyms(f)
+            (o, n, a, True) for o, n, f in listed for a in acronyms(f)
         ]
         keys: dict[tuple[str, str], _Key] = {}
         for order, name, form, generated in candidates:
@@ -340,7 +143,7 @@ class UnitMatcher:
         return top
 
     def _scored(self, query: str, include_collectives: bool) -> list[Match]:
-        form = _form(query, self._home)
+        form = name_form(query, self._home)
         if form is None or len(form.full) > self._max_len:
             return []
         best: dict[int, tuple[float, int, _Key]] = {}
@@ -366,7 +169,7 @@ class UnitMatcher:
         matches.sort(key=lambda m: (-m.score, m.name, m.unit_id))
         return matches
 
-    def _shortlist(self, form: _Form) -> set[int]:
+    def _shortlist(self, form: NameForm) -> set[int]:
         """Keys worth scoring: same letters, same first words, or the closest cores.
 
         Only the last needs fuzzy search, one pass in C over one string per key:
@@ -386,7 +189,7 @@ class UnitMatcher:
                 break
         return found
 
-    def _score(self, query: _Form, key: _Key) -> float:
+    def _score(self, query: NameForm, key: _Key) -> float:
         kf = key.form
         if query.full == kf.full:
             score = 100.0
