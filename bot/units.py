@@ -61,6 +61,9 @@ class Directory:
                 raise DirectoryError(f"duplicate unit id {unit.id!r}")
             self._units[unit.id] = unit
         self._check_references()
+        # The directory never changes after construction, and /due asks about the
+        # same collectives for every task: remember each expansion.
+        self._expanded: dict[str, frozenset[str]] = {}
 
     def _check_references(self) -> None:
         for unit in self._units.values():
@@ -112,7 +115,9 @@ class Directory:
 
     def expand(self, unit_id: str) -> frozenset[str]:
         """The concrete, current units that ``unit_id`` designates."""
-        return self._expand(unit_id, frozenset())
+        if unit_id not in self._expanded:
+            self._expanded[unit_id] = self._expand(unit_id, frozenset())
+        return self._expanded[unit_id]
 
     def _expand(self, unit_id: str, visiting: frozenset[str]) -> frozenset[str]:
         if unit_id in visiting:
