@@ -4,6 +4,8 @@
     nhacviec chat [--unit U|--admin]  the local terminal chat
     nhacviec due --unit U [--month YYYY-MM] [--json]
     nhacviec units list|resolve       the unit directory
+    nhacviec invite --unit U [--uses N] [--expires 7d]
+    nhacviec webhook set|delete|info  the Telegram webhook
     nhacviec db upgrade               migrate the database
 """
 
@@ -14,9 +16,10 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,12 @@ from bot.agenda import AgendaItem
 from bot.app import App, running_app, utc_now
 from bot.calendar import Month
 from bot.channels.local import Persona, TerminalChat, read_stdin
+from bot.channels.telegram.channel import ALLOWED_UPDATES, build_bot, webhook_address
 from bot.config import Settings, SettingsError
 from bot.i18n import translator
 from bot.members import MemberRole
 from bot.rich import to_plain
+from bot.runner import Service
 from handlers.due_view import View, render_agenda
 from storage.migrate import upgrade
 
@@ -60,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("query")
     resolve.add_argument("--limit", type=int, default=5)
     resolve.add_argument("--json", action="store_true")
+
+    invite = commands.add_parser("invite", help="a one-time invite for a unit")
+    invite.add_argument("--unit", required=True, help="a unit's name or abbreviation")
+    invite.add_argument("--uses", type=int, default=1, help="how many people may use it")
+    invite.add_argument("--expires", default="7d",
+                        help="lifetime: 30m, 12h, 7d, or never (default 7d)")
+
+    webhook = commands.add_parser("webhook", help="the Telegram webhook")
+    webhook.add_argument("action", choices=("set", "delete", "info"))
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -154,6 +168,77 @@ def _units(app: App, args: argparse.Namespace) -> None:
             print(f"{m.score:5.1f}  {m.unit_id:<28} {m.name}  (≈ {m.matched})")
 
 
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def _lifetime(text: str) -> timedelta | None:
+    if text == "never":
+        return None
+    number, unit = text[:-1], text[-1:]
+    if not number.isdigit() or unit not in _UNITS or int(number) == 0:
+        raise CommandError(f"--expires must look like 30m, 12h, 7d or never, got {text!r}")
+    return int(number) * _UNITS[unit]
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    if not settings.telegram_token:
+        return None
+    async with build_bot(settings.telegram_token, settings.telegram_api_url) as bot:
+        return bot.username
+
+
+async def _invite(app: App, args: argparse.Namespace) -> None:
+    if args.uses < 1:
+        raise CommandError("--uses must be at least 1")
+    unit_id = _unit_id(app, args.unit)
+    invite = await app.usecases.onboarding.create_invite(
+        unit_id, created_by="cli", now=app.clock(), uses=args.uses,
+        lifetime=_lifetime(args.expires))
+    print(f"Unit:    {app.services.directory.get(unit_id).name}")
+    print(f"Code:    {invite.code}")
+    print(f"Uses:    {invite.uses}")
+    expires = invite.expires_at.astimezone(app.settings.timezone).isoformat(timespec="minutes") \
+        if invite.expires_at else "never"
+    print(f"Expires: {expires}")
+    username = await _bot_username(app.settings)
+    if username:
+        print(f"Link:    https://t.me/{username}?start={invite.code}")
+    else:
+        print("Link:    (set NHACVIEC_TELEGRAM_TOKEN to print the Telegram link)")
+    print(f"Or send the bot: /start {invite.code}")
+
+
+async def _webhook(settings: Settings, action: str) -> None:
+    if not settings.telegram_token:
+        raise CommandError("NHACVIEC_TELEGRAM_TOKEN is not set")
+    async with build_bot(settings.telegram_token, settings.telegram_api_url) as bot:
+        if action == "set":
+            if not (settings.webhook_url and settings.webhook_secret):
+                raise CommandError("set NHACVIEC_WEBHOOK_URL and NHACVIEC_WEBHOOK_SECRET first")
+            await bot.set_webhook(webhook_address(settings.webhook_url),
+                                  secret_token=settings.webhook_secret,
+                                  allowed_updates=ALLOWED_UPDATES)
+            print(f"Webhook set: {webhook_address(settings.webhook_url)}")
+        elif action == "delete":
+            await bot.delete_webhook()
+            print("Webhook deleted: the bot can poll again.")
+        else:
+            info = await bot.get_webhook_info()
+            print(json.dumps({"url": info.url, "pending_update_count": info.pending_update_count,
+                              "last_error_message": info.last_error_message,
+                              "allowed_updates": list(info.allowed_updates or ())},
+                             ensure_ascii=False, indent=2))
+
+
+async def _serve(app: App) -> None:
+    """Run on the messengers until SIGTERM or Ctrl-C; stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await Service(app).run_until(stop)
+
+
 def _persona(app: App, args: argparse.Namespace) -> Persona | None:
     if getattr(args, "admin", False):
         return Persona(MemberRole.ADMIN)
@@ -172,10 +257,16 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
         await upgrade(settings.database_url)
         print("Database is up to date.")
         return
+    if args.command == "webhook":
+        await _webhook(settings, args.action)
+        return
     async with running_app(settings, clock=utc_now) as app:
-        if args.command in ("run", "chat"):
-            # No messenger is configured yet in this version: both open the local chat.
+        if args.command == "run" and settings.telegram_token and not args.local:
+            await _serve(app)
+        elif args.command in ("run", "chat"):
             await _chat(app, args)
+        elif args.command == "invite":
+            await _invite(app, args)
         elif args.command == "due":
             await _due(app, args)
         elif args.command == "units":

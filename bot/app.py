@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.datafiles import load_directory, load_plan
+from bot.delivery import Delivery
 from bot.members import MemberRole
 from bot.services import Services
+from bot.usecases import UseCases
 from handlers.router import Router
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -38,8 +40,10 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     services: Services
+    usecases: UseCases
     router: Router
     clock: Clock
+    delivery: Delivery  # replies addressed to other chats, on any running channel
 
 
 async def _bootstrap_admins(services: Services, admins: tuple[str, ...], at: datetime) -> None:
@@ -48,8 +52,12 @@ async def _bootstrap_admins(services: Services, admins: tuple[str, ...], at: dat
         channel, _, user_id = admin.partition(":")
         existing = await services.member(channel, user_id)
         if existing is None or not existing.is_admin:
+            # On Telegram and locally a user's private chat has the user's id; on Zalo
+            # the chat id is learned when the admin first writes.
+            chat_id = None if channel == "zalo" else user_id
             await services.enroll(channel, user_id, role=MemberRole.ADMIN, at=at,
-                                  unit_id=existing.unit_id if existing else None)
+                                  unit_id=existing.unit_id if existing else None,
+                                  chat_id=chat_id)
 
 
 @asynccontextmanager
@@ -67,6 +75,8 @@ async def running_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterat
         services = Services(settings, sessions)
         await services.reload()
         await _bootstrap_admins(services, settings.admins, clock())
-        yield App(settings, engine, sessions, services, Router(services), clock)
+        usecases = UseCases.build(services)
+        yield App(settings, engine, sessions, services, usecases, Router(usecases), clock,
+                  Delivery())
     finally:
         await engine.dispose()

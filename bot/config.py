@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,6 +61,35 @@ def _admins(raw: str) -> tuple[str, ...]:
     return tuple(admins)
 
 
+def _token(raw: str) -> str:
+    # "<bot id>:<secret>": checked for shape only, so a paste error is caught at start.
+    bot_id, _, secret = raw.partition(":")
+    if not bot_id.isdigit() or len(secret) < 20:
+        raise ValueError("expected the token BotFather gives, <digits>:<secret>")
+    return raw
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("https://", "http://")):
+        raise ValueError("expected an http(s):// URL")
+    return raw.rstrip("/")
+
+
+def _webhook_secret(raw: str) -> str:
+    # Telegram: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+    if not 8 <= len(raw) <= 256 or not all(c.isascii() and (c.isalnum() or c in "_-")
+                                           for c in raw):
+        raise ValueError("expected 8-256 characters of A-Z, a-z, 0-9, _ and -")
+    return raw
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a port number 0-65535")
+    return port
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -75,6 +104,14 @@ class Settings:
     default_language: str = "vi"
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"
+    # Telegram. Secrets stay out of repr(), and so out of logs and tracebacks.
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    # Webhooks: the public base URL; each channel adds its path (/telegram/webhook).
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
@@ -98,6 +135,9 @@ class Settings:
                 parsed[known[key]] = _PARSERS[known[key]](value.strip())
             except ValueError as error:
                 raise SettingsError(f"{key}: {error}") from error
+        if parsed.get("webhook_url") and not parsed.get("webhook_secret"):
+            raise SettingsError(f"{PREFIX}WEBHOOK_SECRET: required with {PREFIX}WEBHOOK_URL, "
+                                "so that only Telegram can post updates")
         return cls(**parsed)
 
     @classmethod
@@ -112,4 +152,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "default_language": _language,
     "admins": _admins,
     "log_level": _log_level,
+    "telegram_token": _token,
+    "telegram_api_url": _url,
+    "webhook_url": _url,
+    "webhook_secret": _webhook_secret,
+    "http_host": str,
+    "http_port": _port,
 }

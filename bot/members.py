@@ -21,6 +21,7 @@ class Member:
     role: MemberRole
     language: str | None = None
     display_name: str = ""
+    chat_id: str | None = None  # the private chat to push to
 
     @property
     def is_admin(self) -> bool:

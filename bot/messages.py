@@ -19,6 +19,20 @@ class ChatKind(StrEnum):
     GROUP = "group"
 
 
+class ChatEvent(StrEnum):
+    """Things that happen to a chat rather than messages in it."""
+
+    BOT_ADDED = "bot_added"
+    BOT_REMOVED = "bot_removed"
+    MIGRATED = "migrated"  # a Telegram group became a supergroup: new chat id
+
+
+@dataclass(frozen=True)
+class Address:
+    channel: str
+    chat_id: str
+
+
 @dataclass(frozen=True)
 class Incoming:
     channel: str  # "telegram", "zalo", "local"
@@ -31,6 +45,9 @@ class Incoming:
     language_code: str | None = None
     choice: str | None = None  # the data of a chosen option (button / numbered reply)
     message_id: str | None = None
+    chat_title: str | None = None
+    event: ChatEvent | None = None
+    migrated_to: str | None = None  # with ChatEvent.MIGRATED
 
 
 @dataclass(frozen=True)
@@ -56,3 +73,4 @@ class Reply:
     options: tuple[tuple[Option, ...], ...] = field(default=())  # rows of choices
     edit: bool = False  # replace the message whose option was chosen
     attachment: Attachment | None = None
+    to: Address | None = None  # another chat (an admin, the requester); None: this one

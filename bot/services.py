@@ -18,7 +18,7 @@ from bot.calendar import Month
 from bot.config import Settings
 from bot.matching import Match, UnitMatcher
 from bot.members import Member, MemberRole
-from bot.plans import Plan
+from bot.plans import Plan, Task
 from bot.units import Directory
 from bot.workdays import WorkingCalendar
 from storage import members as member_store
@@ -33,9 +33,12 @@ class Snapshot:
     directory: Directory
     plans: tuple[Plan, ...]
     matcher: UnitMatcher
+    # Database ids of the tasks: buttons and progress updates refer to tasks by id.
+    task_ids: dict[tuple[str, str], int]  # (plan id, task code) -> id
+    tasks_by_id: dict[int, tuple[Plan, Task]]
 
 
-def _member(row: MemberRow) -> Member:
+def member_view(row: MemberRow) -> Member:
     return Member(
         id=row.id,
         channel=row.channel,
@@ -44,6 +47,7 @@ def _member(row: MemberRow) -> Member:
         role=MemberRole(row.role),
         language=row.language,
         display_name=row.display_name or "",
+        chat_id=row.chat_id,
     )
 
 
@@ -58,7 +62,14 @@ class Services:
         async with self.sessions() as session:
             directory = await unit_store.load_directory(session)
             plans = tuple(await plan_store.load_plans(session, active_only=True))
-        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory))
+            task_ids = {
+                (plan.id, code): task_id
+                for plan in plans
+                for code, task_id in (await plan_store.task_ids_by_code(session, plan.id)).items()
+            }
+        by_id = {task_ids[plan.id, task.code]: (plan, task) for plan in plans
+                 for task in plan.tasks}
+        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id)
         return self._snapshot
 
     @property
@@ -92,23 +103,29 @@ class Services:
     # --- members --------------------------------------------------------------------
 
     async def member(self, channel: str, user_id: str) -> Member | None:
+        """The member behind a message. An inactive member (the platform refused a
+        delivery: blocked, kicked) who writes again is reachable again."""
         async with self.sessions() as session:
             row = await member_store.get_member(session, channel, user_id)
-        if row is None or not row.active:
-            return None
-        return _member(row)
+            if row is None:
+                return None
+            if not row.active:
+                await member_store.set_member_active(session, row.id, True)
+                await session.commit()
+            return member_view(row)
 
     async def enroll(self, channel: str, user_id: str, *, unit_id: str | None,
                      role: MemberRole, at: datetime, display_name: str = "",
-                     language: str | None = None) -> Member:
+                     language: str | None = None, chat_id: str | None = None) -> Member:
         """Create or update a member (the local channel's personas; onboarding later)."""
         if unit_id is not None:
             unit_id = self.directory.successor(unit_id)
         async with self.sessions.begin() as session:
             row = await member_store.upsert_member(
                 session, channel=channel, channel_user_id=user_id, unit_id=unit_id,
-                role=role.value, display_name=display_name, language=language, at=at)
-            return _member(row)
+                role=role.value, display_name=display_name, language=language, at=at,
+                chat_id=chat_id if chat_id is not None else member_store.KEEP)
+            return member_view(row)
 
     # --- the unit's month -------------------------------------------------------------
 
@@ -116,7 +133,7 @@ class Services:
         """The unit under every id it has had: updates sent before a merge count."""
         return {unit_id, *self.directory.predecessors(unit_id)}
 
-    async def _done(self, unit_id: str) -> set[tuple[str, str]]:
+    async def done_tasks(self, unit_id: str) -> set[tuple[str, str]]:
         async with self.sessions() as session:
             return await progress_store.done_tasks(session, self._history_ids(unit_id))
 
@@ -132,7 +149,7 @@ class Services:
 
     async def overdue(self, unit_id: str, today: date) -> list[AgendaItem]:
         unit_id = self.directory.successor(unit_id)
-        done = await self._done(unit_id)
+        done = await self.done_tasks(unit_id)
         return overdue_items(self.snapshot.plans, self.directory, unit_id, today, done=done)
 
     def assignments(self, unit_id: str) -> list[Assignment]:

@@ -1,36 +1,76 @@
-"""What a handler receives: the message, who sent it, their language, and the app."""
+"""What a handler receives: the message, who sent it, their language, the use cases,
+and what the channel it came from can do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.i18n import Translator, translator
+from bot.i18n import Translator, normalize_language, translator
 from bot.members import Member
-from bot.messages import Incoming
+from bot.messages import ChatKind, Incoming
+from bot.ports import ChannelPort
 from bot.services import Services
+from bot.usecases import UseCases
+from bot.usecases.conversations import Conversations
+from bot.usecases.groups import Groups
+from bot.usecases.onboarding import Onboarding
+from bot.usecases.progress import ProgressBook
 
 
 @dataclass(frozen=True)
 class Context:
     incoming: Incoming
     member: Member | None
-    services: Services
+    app: UseCases
+    port: ChannelPort
     now: datetime  # tz-aware, in the province's time zone
+
+    @property
+    def services(self) -> Services:
+        return self.app.services
+
+    @property
+    def onboarding(self) -> Onboarding:
+        return self.app.onboarding
+
+    @property
+    def progress(self) -> ProgressBook:
+        return self.app.progress
+
+    @property
+    def groups(self) -> Groups:
+        return self.app.groups
+
+    @property
+    def conversations(self) -> Conversations:
+        return self.app.conversations
 
     @property
     def today(self) -> date:
         return self.now.date()
 
     @property
+    def in_group(self) -> bool:
+        return self.incoming.chat_kind is ChatKind.GROUP
+
+    @property
     def language(self) -> str:
+        """The member's choice (/lang), else what their app reports, else Vietnamese."""
         if self.member and self.member.language:
             return self.member.language
+        if self.incoming.language_code:
+            return normalize_language(self.incoming.language_code)
         return self.services.settings.default_language
 
     @property
     def t(self) -> Translator:
         return translator(self.language)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log and decisions name the sender: "telegram:123"."""
+        return f"{self.incoming.channel}:{self.incoming.user_id}"
 
     def _(self, message: str) -> str:
         return self.t.gettext(message)

@@ -27,26 +27,48 @@ def _say(text: str) -> list[Reply]:
     return [Reply(plain(text))]
 
 
-def _target_unit(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
-    """The unit to show, or the replies that explain why there is none yet."""
-    member = ctx.member
-    if member is None:
-        return _say(ctx._("You are not registered with a unit yet. Send /start to join."))
+async def _group_unit(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
+    """In a group, the bound unit speaks for everyone in it; a province-wide group may
+    ask about any unit by name."""
+    chat = await ctx.groups.chat(ctx.incoming.channel, ctx.incoming.chat_id)
+    if chat is None or not chat.is_bound or not chat.active:
+        return _say(ctx._("This group is not linked to a unit yet. A group admin who is a "
+                          "bot admin can send /bind <unit>."))
+    if chat.unit_id:
+        return chat.unit_id
     if not unit_text:
-        if member.unit_id:
-            return member.unit_id
         return _say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
-    resolved = ctx.services.resolve_unit(unit_text)
-    if resolved and member.may_see(resolved):
+    return _suggest(ctx, unit_text, month)
+
+
+def _suggest(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
+    if resolved := ctx.services.resolve_unit(unit_text):
         return resolved
-    if resolved or not member.is_admin:
-        return _say(ctx._("You can only see the tasks of your own unit."))
     matches = ctx.services.rank_units(unit_text, limit=MAX_SUGGESTIONS)
     if not matches:
         return _say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
             name=unit_text))
     options = tuple((_month_option(m.name, m.unit_id, month),) for m in matches)
     return [Reply(plain(ctx._("Which unit did you mean?")), options=options)]
+
+
+async def _target_unit(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
+    """The unit to show, or the replies that explain why there is none yet."""
+    if ctx.in_group:
+        return await _group_unit(ctx, unit_text, month)
+    member = ctx.member
+    if member is None or (member.unit_id is None and not member.is_admin):
+        return _say(ctx._("You are not registered with a unit yet. Send /start to join."))
+    if not unit_text:
+        if member.unit_id:
+            return member.unit_id
+        return _say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
+    if member.is_admin:
+        return _suggest(ctx, unit_text, month)
+    resolved = ctx.services.resolve_unit(unit_text)
+    if resolved and member.may_see(resolved):
+        return resolved
+    return _say(ctx._("You can only see the tasks of your own unit."))
 
 
 async def show_month(ctx: Context, unit_id: str, month: Month, *, edit: bool = False) -> Reply:
@@ -62,7 +84,7 @@ async def _due(ctx: Context, unit_text: str, answer: MonthAnswer) -> list[Reply]
         return _say(ctx._("“{text}” is not a month I know. Try /due 8/2023 or /due tháng sau.")
                     .format(text=answer.text))
     month = answer or Month.of(ctx.today)
-    target = _target_unit(ctx, unit_text, month)
+    target = await _target_unit(ctx, unit_text, month)
     if isinstance(target, list):
         return target
     return [await show_month(ctx, target, month)]
@@ -80,15 +102,24 @@ async def due_choice(ctx: Context, data: str) -> list[Reply]:
     """A month-navigation or unit button. The data may be forged: check everything."""
     _, unit_id, month_text = [*data.split(":", 2), "", ""][:3]
     month = find_month(month_text, ctx.today)
-    member = ctx.member
-    if (unit_id not in ctx.services.directory or not isinstance(month, Month)
-            or member is None or not member.may_see(ctx.services.directory.successor(unit_id))):
+    if unit_id not in ctx.services.directory or not isinstance(month, Month) \
+            or not await _may_see(ctx, ctx.services.directory.successor(unit_id)):
         return _say(ctx._("This button is no longer valid. Send /due again."))
     return [await show_month(ctx, unit_id, month, edit=True)]
 
 
+async def _may_see(ctx: Context, unit_id: str) -> bool:
+    """Whoever pressed the button may see this unit: its member or an admin in private,
+    anyone in the group bound to it, anyone in a province-wide group."""
+    if ctx.in_group:
+        chat = await ctx.groups.chat(ctx.incoming.channel, ctx.incoming.chat_id)
+        return chat is not None and chat.active and (
+            chat.province_wide or chat.unit_id == unit_id)
+    return ctx.member is not None and ctx.member.may_see(unit_id)
+
+
 async def overdue_command(ctx: Context, args: str) -> list[Reply]:
-    target = _target_unit(ctx, without_month(args), Month.of(ctx.today))
+    target = await _target_unit(ctx, without_month(args), Month.of(ctx.today))
     if isinstance(target, list):
         return target
     items = await ctx.services.overdue(target, ctx.today)
@@ -98,7 +129,7 @@ async def overdue_command(ctx: Context, args: str) -> list[Reply]:
 
 async def tasks_command(ctx: Context, args: str) -> list[Reply]:
     """Every task of the unit in the open plans, deadline or not."""
-    target = _target_unit(ctx, without_month(args), Month.of(ctx.today))
+    target = await _target_unit(ctx, without_month(args), Month.of(ctx.today))
     if isinstance(target, list):
         return target
     found = ctx.services.assignments(target)

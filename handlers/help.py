@@ -1,44 +1,40 @@
-"""/start, /help and /units: what the bot can do, in the user's language."""
+"""/help and /units: what the bot can do, in the user's language."""
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
+from bot.members import Member
 from bot.messages import Reply
-from bot.rich import bold, join, plain
+from bot.rich import Rich, bold, join, plain
 from bot.units import UnitKind
 from handlers.context import Context
 
 
-def _examples(ctx: Context) -> list[str]:
-    return [
-        ctx._("/due — what your unit is due for this month"),
-        ctx._("/due 8/2023 or /due tháng sau — another month"),
-        ctx._("/overdue — what is overdue"),
-        ctx._("/tasks — every task of your unit in the plan"),
-        ctx._("/units — the list of units"),
-        ctx._("Or just write: “tháng này đơn vị tôi phải làm gì”, “thang 8 phai nop gi”, "
-              "“việc quá hạn”."),
+def help_lines(t: Translator, member: Member | None) -> list[Rich]:
+    """The commands, with examples, in the reader's language."""
+    lines = [
+        t.gettext("/due — what your unit is due for this month"),
+        t.gettext("/due 8/2023 or /due tháng sau — another month"),
+        t.gettext("/update — send a progress update (or /update 12 xong 80%)"),
+        t.gettext("/history — your unit's recent updates"),
+        t.gettext("/overdue — what is overdue"),
+        t.gettext("/tasks — every task of your unit in the plan"),
+        t.gettext("/whoami, /lang vi|en, /leave — you and your settings"),
+        t.gettext("Or just write: “tháng này đơn vị tôi phải làm gì”, “thang 8 phai nop gi”, "
+                  "“việc quá hạn”."),
     ]
+    if member and member.is_admin:
+        lines += [
+            t.gettext("Admins: /due <unit> [month], e.g. /due Sở Tư pháp 8/2023"),
+            t.gettext("Admins: /invite <unit> — a one-time invite link"),
+            t.gettext("In a group: /bind <unit> or /bind all, /unbind"),
+        ]
+    return [plain(line) for line in lines]
 
 
 async def help_command(ctx: Context, args: str) -> list[Reply]:
-    lines = [bold(ctx._("Nhắc việc — reminders and reports for your unit")), *map(
-        plain, _examples(ctx))]
-    if ctx.member and ctx.member.is_admin:
-        lines.append(plain(ctx._("Admins: /due <unit> [month], e.g. /due Sở Tư pháp 8/2023")))
-    return [Reply(join(lines))]
-
-
-async def start_command(ctx: Context, args: str) -> list[Reply]:
-    member = ctx.member
-    if member is None:
-        greeting = ctx._("Welcome to Nhắc việc. You are not registered with a unit yet.")
-    elif member.unit_id:
-        greeting = ctx._("Welcome back. You are registered with {unit}.").format(
-            unit=ctx.services.directory.get(member.unit_id).name)
-    else:
-        greeting = ctx._("Welcome back. You are an administrator.")
-    return [Reply(plain(greeting)), *await help_command(ctx, args)]
+    title = bold(ctx._("Nhắc việc — reminders and reports for your unit"))
+    return [Reply(join([title, *help_lines(ctx.t, ctx.member)]))]
 
 
 _KIND_TITLES = {

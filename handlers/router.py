@@ -1,31 +1,38 @@
 """The conversation layer's entry point: one neutral message in, neutral replies out.
 
-Every channel calls ``Router.handle``. Commands are registered here, in one place,
-in the order a reader would look for them; free text goes through intent detection.
-No exception reaches a user as silence: it is logged and answered politely.
+Every channel calls ``Router.handle``. Commands and buttons are registered here, in
+one place, in the order a reader would look for them; a chat waiting for an answer
+("which unit?", "the update text") gets the next plain message; other free text goes
+through intent detection. No exception reaches a user as silence: it is logged and
+answered politely.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.intents import AskDue, AskHelp, AskOverdue, detect_intent
 from bot.messages import Incoming, Reply
+from bot.ports import ChannelPort, PlainPort
 from bot.rich import plain
-from bot.services import Services
+from bot.throttle import Throttle, Verdict
+from bot.usecases import UseCases
+from bot.usecases.conversations import Step
+from handlers import groups, onboarding, progress
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
-from handlers.help import help_command, start_command, units_command
+from handlers.help import help_command, units_command
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
+StepHandler = Callable[[Context, Step, str], Awaitable[list[Reply]]]
 
 # Vietnamese aliases beside the English names: officers type what they say.
 COMMANDS: dict[str, CommandHandler] = {
-    "start": start_command,
+    "start": onboarding.start_command,
     "help": help_command,
     "huongdan": help_command,
     "due": due_command,
@@ -34,12 +41,45 @@ COMMANDS: dict[str, CommandHandler] = {
     "quahan": overdue_command,
     "tasks": tasks_command,
     "nhiemvu": tasks_command,
+    "update": progress.update_command,
+    "capnhat": progress.update_command,
+    "history": progress.history_command,
+    "lichsu": progress.history_command,
+    "cancel": progress.cancel_command,
+    "huy": progress.cancel_command,
     "units": units_command,
     "donvi": units_command,
+    "invite": onboarding.invite_command,
+    "moi": onboarding.invite_command,
+    "whoami": onboarding.whoami_command,
+    "toila": onboarding.whoami_command,
+    "leave": onboarding.leave_command,
+    "roi": onboarding.leave_command,
+    "lang": onboarding.lang_command,
+    "ngonngu": onboarding.lang_command,
+    "bind": groups.bind_command,
+    "ganketnhom": groups.bind_command,
+    "unbind": groups.unbind_command,
 }
 
+# In a group the bot answers only what makes sense for everyone in it.
+GROUP_COMMANDS = frozenset({"start", "help", "huongdan", "due", "han", "overdue", "quahan",
+                            "tasks", "nhiemvu", "units", "donvi", "bind", "ganketnhom",
+                            "unbind"})
+
+# Button data is "<prefix>:…"; each handler re-checks that the presser may do it.
 CHOICES: dict[str, CommandHandler] = {
     "due": due_choice,
+    "join": onboarding.join_choice,
+    "jr": onboarding.decision_choice,
+    "leave": onboarding.leave_choice,
+    "upd": progress.update_choice,
+    "undo": progress.undo_choice,
+}
+
+STEPS: dict[str, StepHandler] = {
+    onboarding.JOIN_STEP: onboarding.unit_name_step,
+    progress.UPDATE_STEP: progress.update_text_step,
 }
 
 # Longer than any real question; a 100 KB paste is refused before any parsing.
@@ -47,22 +87,39 @@ MAX_TEXT_LENGTH = 4096
 
 
 class Router:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, app: UseCases, ports: Mapping[str, ChannelPort] | None = None,
+                 throttle: Throttle | None = None) -> None:
+        self.app = app
+        self.ports = dict(ports or {})
+        self.throttle = throttle or Throttle()
+
+    def add_port(self, port: ChannelPort) -> None:
+        self.ports[port.name] = port
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        member = await self.services.member(incoming.channel, incoming.user_id)
-        now = incoming.received_at.astimezone(self.services.settings.timezone)
-        ctx = Context(incoming, member, self.services, now)
+        services = self.app.services
+        now = incoming.received_at.astimezone(services.settings.timezone)
+        verdict = Verdict.ALLOW if incoming.event else self.throttle.check(
+            f"{incoming.channel}:{incoming.user_id}", now)
+        if verdict is Verdict.DROP:
+            return []
+        member = await services.member(incoming.channel, incoming.user_id)
+        port = self.ports.get(incoming.channel) or PlainPort(incoming.channel)
+        ctx = Context(incoming, member, self.app, port, now)
+        if verdict is Verdict.WARN:
+            return [Reply(plain(ctx._("You are sending messages very fast. Please wait a "
+                                      "minute, then try again.")))]
         try:
             return await self._dispatch(ctx)
         except Exception:
-            log.exception("handler failed for %s message from %s:%s", incoming.channel,
-                          incoming.channel, incoming.user_id)
+            log.exception("handler failed for a %s message from user %s", incoming.channel,
+                          incoming.user_id)
             return [Reply(plain(ctx._("Sorry, something went wrong. Please try again.")))]
 
     async def _dispatch(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming
+        if incoming.event is not None:
+            return await groups.chat_event(ctx)
         if incoming.choice is not None:
             handler = CHOICES.get(incoming.choice.split(":", 1)[0])
             if handler is None:
@@ -72,11 +129,24 @@ class Router:
         if len(text) > MAX_TEXT_LENGTH:
             return [Reply(plain(ctx._("That message is too long for me. Please keep it short.")))]
         if command := parse_command(text):
-            handler = COMMANDS.get(command.name)
-            if handler is None:
-                return [Reply(plain(ctx._("Unknown command. Send /help to see what I can do.")))]
-            return await handler(ctx, command.args)
+            return await self._command(ctx, command.name, command.args)
+        if ctx.in_group:
+            return []  # conversation in a group is between people, not with the bot
+        if step := await ctx.conversations.current(incoming, ctx.now):
+            handler_for_step = STEPS.get(step.kind)
+            if handler_for_step is not None:
+                return await handler_for_step(ctx, step, text)
         return await self._free_text(ctx, text)
+
+    async def _command(self, ctx: Context, name: str, args: str) -> list[Reply]:
+        handler = COMMANDS.get(name)
+        if handler is None:
+            if ctx.in_group:
+                return []  # another bot's command, most likely
+            return [Reply(plain(ctx._("Unknown command. Send /help to see what I can do.")))]
+        if ctx.in_group and name not in GROUP_COMMANDS:
+            return [Reply(plain(ctx._("Please use this command in a private chat with me.")))]
+        return await handler(ctx, args)
 
     async def _free_text(self, ctx: Context, text: str) -> list[Reply]:
         match detect_intent(text, ctx.today):

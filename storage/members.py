@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -37,17 +38,21 @@ async def upsert_member(
     unit_id: str | _Keep | None = KEEP,
     role: str | _Keep = KEEP,  # a MemberRole value
     language: str | _Keep | None = KEEP,
+    chat_id: str | _Keep | None = KEEP,
 ) -> Member:
     """Create the member, or refresh their display name and the fields given.
 
     Fields left at ``KEEP`` are not touched on an existing member (a name change
-    must not demote an admin); a new member gets no unit, role officer, no language.
+    must not demote an admin); a new member gets no unit, role officer, no language
+    and no private chat.
     ``at`` is the creation time of a new member.
     """
     member = await get_member(session, channel, channel_user_id)
     given: dict[str, Any] = {
         name: value
-        for name, value in (("unit_id", unit_id), ("role", role), ("language", language))
+        for name, value in (
+            ("unit_id", unit_id), ("role", role), ("language", language), ("chat_id", chat_id)
+        )
         if value is not KEEP
     }
     if "role" in given:
@@ -60,6 +65,7 @@ async def upsert_member(
             unit_id=None,
             role=MemberRole.OFFICER.value,
             language=None,
+            chat_id=None,
             active=True,
             created_at=at,
             left_at=None,
@@ -70,6 +76,60 @@ async def upsert_member(
         setattr(member, name, value)
     await session.flush()
     return member
+
+
+async def get_member_by_id(session: AsyncSession, member_id: int) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+async def find_members(
+    session: AsyncSession, channel: str, channel_user_ids: Collection[str]
+) -> dict[str, Member]:
+    """The known ones among ``channel_user_ids`` (say, the people in a group), by user id."""
+    if not channel_user_ids:
+        return {}
+    members = await session.scalars(
+        select(Member).where(
+            Member.channel == channel, Member.channel_user_id.in_(list(channel_user_ids))
+        )
+    )
+    return {member.channel_user_id: member for member in members}
+
+
+async def members_with_chat(session: AsyncSession, channel: str, chat_id: str) -> list[Member]:
+    """The members whose private chat is ``chat_id`` (for a chat that stopped
+    accepting messages), oldest first."""
+    return list(await session.scalars(
+        select(Member)
+        .where(Member.channel == channel, Member.chat_id == chat_id)
+        .order_by(Member.id)
+    ))
+
+
+async def admins(session: AsyncSession) -> list[Member]:
+    """Active admins on every channel, oldest first: who hears about join requests."""
+    return list(await session.scalars(
+        select(Member)
+        .where(Member.role == MemberRole.ADMIN.value, Member.active)
+        .order_by(Member.id)
+    ))
+
+
+async def set_member_active(
+    session: AsyncSession, member_id: int, active: bool, *, at: datetime | None = None
+) -> bool:
+    """Deactivate a member who left (stamping ``left_at`` with ``at`` when given) or
+    bring them back (clearing it). False when there is no such member."""
+    member = await session.get(Member, member_id)
+    if member is None:
+        return False
+    member.active = active
+    if not active and at is not None:
+        member.left_at = at
+    elif active:
+        member.left_at = None
+    await session.flush()
+    return True
 
 
 async def members_of_unit(session: AsyncSession, unit_id: str) -> list[Member]:

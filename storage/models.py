@@ -3,7 +3,8 @@
 Enumerations are plain strings guarded by CHECK constraints rather than database
 enum types: adding a value is then a one-line migration on both backends.
 Model names carry a ``Row`` suffix where a domain class of the same name exists
-(``bot.units.Unit``, ``bot.plans.Plan``/``Task``), so the two never get mixed up.
+(``bot.units.Unit``, ``bot.plans.Plan``/``Task``, the chat of a ``bot.messages``
+message), so the two never get mixed up.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ class UpdateStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     BLOCKED = "blocked"
+
+
+class JoinStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"  # withdrawn, or superseded by a newer request
 
 
 class OutboxStatus(StrEnum):
@@ -205,12 +213,17 @@ class Member(Base):
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
     role: Mapped[str] = mapped_column(String)
     language: Mapped[str | None] = mapped_column(String)
+    # The private chat to push to: on Telegram the user id again, on Zalo an id
+    # learned at first contact. NULL until the member has written to the bot.
+    chat_id: Mapped[str | None] = mapped_column(String)
     active: Mapped[bool]
     created_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
 
 
-class Chat(Base):
+class ChatRow(Base):
+    """A chat the bot is in; a group bound to a unit (or province-wide) gets its pushes."""
+
     __tablename__ = "chats"
     __table_args__ = (UniqueConstraint("channel", "channel_chat_id"), one_of("kind", ChatKind))
 
@@ -222,7 +235,76 @@ class Chat(Base):
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
     province_wide: Mapped[bool]  # receives what goes to every unit
     active: Mapped[bool]
+    bound_by: Mapped[str | None] = mapped_column(String)  # "telegram:123", who bound it
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]  # NULL on rows older than revision 0002
+
+
+
+# Invite codes travel in Telegram deep links (/start <code>): at most 64 characters
+# of [A-Za-z0-9_-]. Trimming every allowed character away leaves '' only when no
+# other character is present; trim(text, characters) is spelled alike on SQLite
+# and PostgreSQL, unlike GLOB and ~.
+INVITE_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+INVITE_CODE_CHECK = f"length(code) BETWEEN 1 AND 64 AND trim(code, '{INVITE_CODE_ALPHABET}') = ''"
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    __table_args__ = (
+        CheckConstraint(INVITE_CODE_CHECK, name="code"),
+        one_of("role", MemberRole),
+        CheckConstraint("uses_left >= 0", name="uses_left"),
+        Index(None, "unit_id"),
+    )
+
+    code: Mapped[str] = mapped_column(String, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String)  # the role a redeemer gets
+    uses_left: Mapped[int]
+    expires_at: Mapped[datetime | None]  # NULL: never
+    revoked: Mapped[bool]
+    created_by: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime]
+
+
+class JoinRequest(Base):
+    """Someone without an invite asks to join a unit; an admin approves or rejects."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        one_of("status", JoinStatus),
+        Index(None, "channel", "channel_user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String)
+    channel_user_id: Mapped[str] = mapped_column(String)
+    chat_id: Mapped[str] = mapped_column(String)  # where to tell them the decision
+    display_name: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String)
+    decided_by: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class ConversationState(Base):
+    """Where one user is in a multi-step exchange in one chat (a wizard, a question).
+
+    Kept in the database, not in memory, so a restart or a second bot process
+    picks the conversation up where it was.
+    """
+
+    __tablename__ = "conversation_states"
+
+    channel: Mapped[str] = mapped_column(String, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)  # which conversation, e.g. "progress"
+    data: Mapped[dict[str, Any]]
+    expires_at: Mapped[datetime]
 
 
 # --- What happened -------------------------------------------------------------------

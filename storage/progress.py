@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import ProgressUpdate, TaskRow, UpdateStatus
 
@@ -84,14 +85,55 @@ async def updates_for_cycle(
     ))
 
 
-async def recent_updates(session: AsyncSession, unit_id: str, limit: int) -> list[ProgressUpdate]:
-    """The unit's latest ``limit`` updates, newest first."""
+async def recent_updates(
+    session: AsyncSession, unit_id: str, limit: int, *, task_id: int | None = None
+) -> list[ProgressUpdate]:
+    """The unit's latest ``limit`` updates (on ``task_id`` only, when given), newest first."""
+    query = select(ProgressUpdate).where(ProgressUpdate.unit_id == unit_id)
+    if task_id is not None:
+        query = query.where(ProgressUpdate.task_id == task_id)
     return list(await session.scalars(
-        select(ProgressUpdate)
-        .where(ProgressUpdate.unit_id == unit_id)
-        .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
-        .limit(limit)
+        query.order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()).limit(limit)
     ))
+
+
+async def latest_updates_for_cycle(
+    session: AsyncSession, task_id: int, cycle: date
+) -> dict[str, ProgressUpdate]:
+    """Each unit's latest update on ``task_id`` for the report due on ``cycle``, by unit
+    id: what a compiled report shows, one line per unit."""
+    ranked = (
+        select(
+            ProgressUpdate,
+            func.row_number().over(
+                partition_by=ProgressUpdate.unit_id,
+                order_by=(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc()),
+            ).label("rank"),
+        )
+        .where(ProgressUpdate.task_id == task_id, ProgressUpdate.cycle == cycle)
+        .subquery()
+    )
+    latest = aliased(ProgressUpdate, ranked)
+    rows = await session.scalars(
+        select(latest).where(ranked.c.rank == 1).order_by(latest.unit_id)
+    )
+    return {update.unit_id: update for update in rows}
+
+
+async def get_update(session: AsyncSession, update_id: int) -> ProgressUpdate | None:
+    return await session.get(ProgressUpdate, update_id)
+
+
+async def delete_update(session: AsyncSession, update_id: int) -> bool:
+    """Remove an update for good (the sender's undo); False when it is gone already.
+
+    Deleting rather than flagging keeps every reader (done tasks, reported cycles,
+    reports) free of a "not deleted" filter it could forget.
+    """
+    result = await session.execute(
+        delete(ProgressUpdate).where(ProgressUpdate.id == update_id).returning(ProgressUpdate.id)
+    )
+    return result.scalar_one_or_none() is not None
 
 
 async def reported_cycles(

@@ -23,6 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 
+# As in production (bot/channels/telegram/__init__.py): PTB 22's future duration form.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 POSTGRES_URL = os.environ.get(
     "NHACVIEC_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )

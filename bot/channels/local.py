@@ -52,6 +52,7 @@ class TerminalChat:
         self.language = language or app.settings.default_language
         self.t: Translator = translator(self.language)
         self.choices = NumberedChoices()
+        app.delivery.register(CHANNEL, self._deliver_elsewhere)
 
     async def run(self, persona: Persona | None = None) -> None:
         self.write(self.t.gettext("Nhắc việc — local chat. /persona to change who you are, "
@@ -70,7 +71,8 @@ class TerminalChat:
     async def _enroll(self, persona: Persona) -> None:
         await self.app.services.enroll(
             CHANNEL, persona.user_id, unit_id=persona.unit_id, role=persona.role,
-            at=self.app.clock(), display_name=persona.user_id, language=self.language)
+            at=self.app.clock(), display_name=persona.user_id, language=self.language,
+            chat_id=persona.user_id)
         if persona.unit_id:
             name = self.app.services.directory.get(persona.unit_id).name
             self.write(self.t.gettext("You are an officer of {unit}.").format(unit=name))
@@ -134,7 +136,15 @@ class TerminalChat:
             chat_kind=ChatKind.PRIVATE, display_name=persona.user_id,
             language_code=self.language, choice=picked if isinstance(picked, str) else None)
         for reply in await self.app.router.handle(incoming):
-            self.show(reply)
+            if reply.to is not None and reply.to.chat_id != persona.user_id:
+                await self.app.delivery.send(reply.to, reply)
+            else:
+                self.show(reply)
+
+    async def _deliver_elsewhere(self, chat_id: str, reply: Reply) -> None:
+        """A message for another local persona (an admin's request card): show it,
+        marked, since one terminal plays every part."""
+        self.write(f"📨 [{chat_id}] " + to_plain(reply.body))
 
     def show(self, reply: Reply) -> None:
         self.write(to_plain(reply.body))

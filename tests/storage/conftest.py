@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.calendar import (
     Conditional,
@@ -113,3 +116,31 @@ async def task_ids(
         await save_directory(session, directory, at=now)
         await save_plan(session, plan, at=now)
         return await task_ids_by_code(session, plan.id)
+
+
+@pytest.fixture
+async def units(
+    sessionmaker: async_sessionmaker[AsyncSession], directory: Directory, now: datetime
+) -> Directory:
+    """Saves ``directory``: invites, requests, chats and members point at units."""
+    async with sessionmaker.begin() as session:
+        await save_directory(session, directory, at=now)
+    return directory
+
+
+@pytest.fixture
+def lock_waiter(engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
+    """PostgreSQL only: a coroutine that returns once some transaction waits for a
+    lock, so a race test knows its second transaction really is blocked on the first.
+    Polls pg_locks, which is live (pg_stat_activity is a per-transaction snapshot)."""
+
+    async def wait() -> None:
+        for _ in range(1000):
+            async with engine.connect() as connection:
+                query = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if await connection.scalar(query):
+                    return
+            await asyncio.sleep(0.005)
+        raise AssertionError("no transaction ever waited for a lock")
+
+    return wait

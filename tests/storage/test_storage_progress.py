@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.members import delete_member, upsert_member
 from storage.models import ProgressUpdate
 from storage.progress import (
+    delete_update,
     done_tasks,
+    get_update,
+    latest_updates_for_cycle,
     recent_updates,
     record_update,
     reported_cycles,
@@ -191,3 +194,57 @@ async def test_reported_cycles_within_a_window(
         nobody = await reported_cycles(session, set(), date(2023, 8, 1), date(2023, 8, 31))
     assert august == {(PLAN, "II.3.6", date(2023, 8, 5))}
     assert nobody == set()
+
+
+async def test_get_and_delete_an_update(
+    sessionmaker: async_sessionmaker[AsyncSession], task_ids: dict[str, int], now: datetime
+) -> None:
+    kept = await _update(sessionmaker, task_ids["III.1"], "so-xd", "in_progress", now)
+    undone = await _update(sessionmaker, task_ids["III.1"], "so-xd", "done",
+                           now + timedelta(minutes=1))
+    async with sessionmaker.begin() as session:
+        found = await get_update(session, undone.id)
+        assert found is not None and found.status == "done"
+        assert await delete_update(session, undone.id) is True
+        assert await delete_update(session, undone.id) is False
+        assert await get_update(session, undone.id) is None
+    # The undo restores what the unit said before.
+    assert await _done(sessionmaker, "so-xd") == set()
+    async with sessionmaker() as session:
+        assert [u.id for u in await recent_updates(session, "so-xd", 5)] == [kept.id]
+
+
+async def test_recent_updates_on_one_task(
+    sessionmaker: async_sessionmaker[AsyncSession], task_ids: dict[str, int], now: datetime
+) -> None:
+    report, other = task_ids["I.1"], task_ids["III.1"]
+    for hours in range(4):
+        await _update(sessionmaker, report, "so-xd", "in_progress", now + timedelta(hours=hours))
+        await _update(sessionmaker, other, "so-xd", "done", now + timedelta(hours=hours))
+    await _update(sessionmaker, report, "so-tc", "done", now + timedelta(days=1))
+    async with sessionmaker() as session:
+        recent = await recent_updates(session, "so-xd", 3, task_id=report)
+        nothing = await recent_updates(session, "so-xd", 3, task_id=task_ids["III.2"])
+    assert [(u.task_id, u.created_at) for u in recent] == [
+        (report, now + timedelta(hours=hours)) for hours in (3, 2, 1)
+    ]
+    assert nothing == []
+
+
+async def test_latest_update_per_unit_for_a_cycle(
+    sessionmaker: async_sessionmaker[AsyncSession], task_ids: dict[str, int], now: datetime
+) -> None:
+    report = task_ids["I.1"]
+    july_5, july_22 = date(2023, 7, 5), date(2023, 7, 22)
+    await _update(sessionmaker, report, "so-xd", "done", now + timedelta(hours=2), cycle=july_5)
+    late_about_past = await _update(sessionmaker, report, "so-xd", "blocked", now, cycle=july_5)
+    await _update(sessionmaker, report, "so-tc", "in_progress", now, cycle=july_5)
+    tie_winner = await _update(sessionmaker, report, "so-tc", "done", now, cycle=july_5)
+    await _update(sessionmaker, report, "vien-nc", "done", now, cycle=july_22)
+    await _update(sessionmaker, task_ids["III.1"], "vien-nc", "done", now, cycle=july_5)
+    async with sessionmaker() as session:
+        latest = await latest_updates_for_cycle(session, report, july_5)
+        assert await latest_updates_for_cycle(session, report, date(2023, 8, 5)) == {}
+    assert list(latest) == ["so-tc", "so-xd"]
+    assert latest["so-tc"].id == tie_winner.id
+    assert latest["so-xd"].status == "done" and latest["so-xd"].id != late_about_past.id

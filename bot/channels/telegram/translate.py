@@ -1,0 +1,69 @@
+"""Telegram ``Update`` → neutral ``Incoming``. Nothing else; no sending, no storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Chat, ChatMember, Update
+
+from bot.messages import ChatEvent, ChatKind, Incoming
+
+CHANNEL = "telegram"
+_PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER,
+            ChatMember.RESTRICTED}
+_GONE = {ChatMember.LEFT, ChatMember.BANNED}
+
+
+def _kind(chat: Chat) -> ChatKind:
+    return ChatKind.PRIVATE if chat.type == Chat.PRIVATE else ChatKind.GROUP
+
+
+def _membership_event(update: Update, received_at: datetime) -> Incoming | None:
+    change = update.my_chat_member
+    if change is None:
+        return None
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if new in _PRESENT and old in _GONE:
+        event = ChatEvent.BOT_ADDED
+    elif new in _GONE and old not in _GONE:
+        event = ChatEvent.BOT_REMOVED
+    else:
+        return None  # e.g. promoted to admin: nothing changes for us
+    return Incoming(channel=CHANNEL, chat_id=str(change.chat.id),
+                    user_id=str(change.from_user.id), received_at=received_at,
+                    chat_kind=_kind(change.chat), chat_title=change.chat.title,
+                    display_name=change.from_user.full_name,
+                    language_code=change.from_user.language_code, event=event)
+
+
+def to_incoming(update: Update, received_at: datetime) -> Incoming | None:
+    """The neutral message, or None for what the bot does not act on (edited
+    messages, channel posts, service messages other than a migration)."""
+    if update.my_chat_member is not None:
+        return _membership_event(update, received_at)
+    if (query := update.callback_query) is not None:
+        message = query.message
+        if message is None or query.data is None:
+            return None  # an inline-mode or too-old button: no chat to answer in
+        return Incoming(channel=CHANNEL, chat_id=str(message.chat.id),
+                        user_id=str(query.from_user.id), received_at=received_at,
+                        chat_kind=_kind(message.chat), display_name=query.from_user.full_name,
+                        language_code=query.from_user.language_code, choice=query.data,
+                        message_id=str(message.message_id), chat_title=message.chat.title)
+    message = update.message
+    if message is None:
+        return None
+    if message.migrate_to_chat_id is not None:
+        # A service message, sometimes without a sender.
+        sender = str(message.from_user.id) if message.from_user else ""
+        return Incoming(channel=CHANNEL, chat_id=str(message.chat.id), user_id=sender,
+                        received_at=received_at, chat_kind=ChatKind.GROUP,
+                        event=ChatEvent.MIGRATED, migrated_to=str(message.migrate_to_chat_id))
+    if message.from_user is None or message.from_user.is_bot:
+        return None
+    return Incoming(channel=CHANNEL, chat_id=str(message.chat.id),
+                    user_id=str(message.from_user.id), received_at=received_at,
+                    text=message.text or message.caption or "", chat_kind=_kind(message.chat),
+                    display_name=message.from_user.full_name,
+                    language_code=message.from_user.language_code,
+                    message_id=str(message.message_id), chat_title=message.chat.title)

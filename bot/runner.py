@@ -1,0 +1,67 @@
+"""Running the bot as a service: the HTTP server (webhooks, /healthz) and the
+messenger channels, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.app import App
+from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
+from bot.channels.telegram.sender import Sleep
+from bot.http import HttpServer
+
+log = logging.getLogger(__name__)
+
+
+async def database_answers(app: App) -> bool:
+    try:
+        async with app.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return False
+    return True
+
+
+class Service:
+    """Everything ``nhacviec run`` starts when a messenger token is set."""
+
+    def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep) -> None:
+        settings = app.settings
+        self.app = app
+        self.http = HttpServer(settings.http_host, settings.http_port, self.health)
+        self.telegram: TelegramChannel | None = None
+        if settings.telegram_token:
+            webhook = settings.webhook_url is not None
+            self.telegram = TelegramChannel(app, sleep=sleep, webhook=webhook)
+            if webhook:
+                self.http.add_post(WEBHOOK_PATH, self.telegram.handle_webhook)
+
+    async def health(self) -> dict[str, Any]:
+        database = await database_answers(self.app)
+        channels = {}
+        if self.telegram is not None:
+            channels["telegram"] = {"last_contact": self.telegram.last_contact}
+        return {"status": "ok" if database else "error",
+                "database": "ok" if database else "error", "channels": channels}
+
+    async def start(self) -> None:
+        await self.http.start()
+        if self.telegram is not None:
+            await self.telegram.start()
+
+    async def stop(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()
+        await self.http.stop()
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()

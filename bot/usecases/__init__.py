@@ -1,0 +1,29 @@
+"""Use cases beyond the core ``Services``: each module one feature, domain + storage.
+
+``UseCases`` bundles them for the conversation layer, built once by the
+composition root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import Services
+from bot.usecases.conversations import Conversations
+from bot.usecases.groups import Groups
+from bot.usecases.onboarding import Onboarding
+from bot.usecases.progress import ProgressBook
+
+
+@dataclass(frozen=True)
+class UseCases:
+    services: Services
+    onboarding: Onboarding
+    progress: ProgressBook
+    groups: Groups
+    conversations: Conversations
+
+    @classmethod
+    def build(cls, services: Services) -> UseCases:
+        return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
+                   Conversations(services))

@@ -1,0 +1,32 @@
+"""Flood control with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.throttle import Throttle, Verdict
+
+T0 = datetime(2023, 8, 10, 9, 0, tzinfo=UTC)
+
+
+def test_a_flood_is_warned_once_then_dropped_then_let_through_again() -> None:
+    throttle = Throttle(limit=3, per=timedelta(minutes=1))
+    verdicts = [throttle.check("a", T0 + timedelta(seconds=i)) for i in range(6)]
+    assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.WARN, Verdict.DROP, Verdict.DROP]
+    # Another user is not affected.
+    assert throttle.check("b", T0 + timedelta(seconds=5)) is Verdict.ALLOW
+    # A minute after the first message, there is room again.
+    assert throttle.check("a", T0 + timedelta(seconds=60)) is Verdict.ALLOW
+
+
+def test_steady_use_is_never_throttled() -> None:
+    throttle = Throttle(limit=20, per=timedelta(minutes=1))
+    for i in range(200):  # one message every 4 seconds: 15 a minute
+        assert throttle.check("a", T0 + timedelta(seconds=4 * i)) is Verdict.ALLOW
+
+
+def test_memory_is_bounded() -> None:
+    throttle = Throttle(limit=2, per=timedelta(minutes=1), max_tracked=100)
+    for i in range(1000):
+        throttle.check(f"user{i}", T0 + timedelta(minutes=i))
+    assert len(throttle._windows) <= 100
