@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import signal
 import sys
@@ -30,6 +29,7 @@ from bot.channels.local import Persona, TerminalChat, read_stdin
 from bot.channels.telegram.channel import ALLOWED_UPDATES, build_bot, webhook_address
 from bot.config import Settings, SettingsError
 from bot.i18n import translator
+from bot.logs import configure_logging
 from bot.members import MemberRole
 from bot.rich import to_plain
 from bot.runner import Service
@@ -280,10 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Migration chatter on every start would bury what the bot itself says.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    configure_logging(settings.log_level,
+                      secrets=(settings.telegram_token, settings.webhook_secret))
     try:
         asyncio.run(_main(args, settings))
     except CommandError as error:

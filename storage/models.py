@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.members import MemberRole
+from bot.progress_text import UpdateStatus
 from bot.units import UnitKind
 from storage.types import UtcDateTime, json_type
 
@@ -81,12 +82,6 @@ class TaskRole(StrEnum):
     LEAD = "lead"  # chủ trì
     COORDINATING = "coordinating"  # phối hợp
     RECIPIENT = "recipient"  # receives and compiles reports
-
-
-class UpdateStatus(StrEnum):
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    BLOCKED = "blocked"
 
 
 class JoinStatus(StrEnum):

@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import ProgressUpdate, TaskRow, UpdateStatus
+from bot.progress_text import UpdateStatus
+from storage.models import ProgressUpdate, TaskRow
 
 
 async def record_update(

@@ -16,8 +16,10 @@ from bot.__main__ import _invite, _webhook
 from bot.channels.telegram.sender import TelegramSender
 from bot.messages import Reply
 from bot.rich import plain
+from bot.units import Directory, Unit, UnitKind
 from storage.members import get_member
 from storage.progress import recent_updates
+from storage.units import save_directory
 from tests.fakes.telegram_updates import (
     callback_update,
     message_update,
@@ -388,3 +390,28 @@ async def test_polling_mode(tmp_path: Path) -> None:
         await tg.api.wait_for_long_poll()
         tg.api.push_update(message_update("/help", user_id=OFFICER))
         assert "Nhắc việc" in await tg.text_to(OFFICER)
+
+
+async def test_commands_for_another_bot_are_ignored(tg: Harness) -> None:
+    tg.api.set_chat_admins(GROUP, [ADMIN_ID])
+    await say(tg, ADMIN_ID, "/bind Sở Tư pháp", chat_id=GROUP, chat_type="group",
+              chat_title="Nhóm")
+    await tg.text_to(GROUP)
+    await say(tg, OFFICER, "/due@SomeOtherBot", chat_id=GROUP, chat_type="group",
+              chat_title="Nhóm")
+    await say(tg, OFFICER, "/due@nhacviecbot", chat_id=GROUP, chat_type="group",
+              chat_title="Nhóm")  # usernames are case-insensitive
+    await tg.settled()
+    texts = [m["text"] for m in tg.api.sent_messages(GROUP)]
+    assert len(texts) == 2 and "Sở Tư pháp — tháng 8/2023" in texts[1]
+
+
+async def test_html_in_unit_names_is_escaped(tg: Harness) -> None:
+    odd = Unit("ban-thu", "Ban <Thử> & Nghiệm", UnitKind.DEPARTMENT)
+    directory = Directory([*tg.app.services.directory, odd])
+    async with tg.app.sessions.begin() as session:
+        await save_directory(session, directory, at=tg.clock())
+    await tg.app.services.reload()
+    await say(tg, ADMIN_ID, "/due Ban <Thử> & Nghiệm 8/2023")
+    text = await tg.text_to(ADMIN_ID)
+    assert "<b>Ban &lt;Thử&gt; &amp; Nghiệm — tháng 8/2023</b>" in text

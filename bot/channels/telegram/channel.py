@@ -167,7 +167,7 @@ class TelegramChannel:
                 await update.callback_query.answer()  # always: the spinner must stop
             except TelegramError as error:
                 log.info("could not answer a callback query: %s", error)
-        incoming = to_incoming(update, self.app.clock())
+        incoming = to_incoming(update, self.app.clock(), self.username)
         if incoming is None:
             return
         replies = await self.app.router.handle(incoming)

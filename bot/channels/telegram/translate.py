@@ -36,9 +36,18 @@ def _membership_event(update: Update, received_at: datetime) -> Incoming | None:
                     language_code=change.from_user.language_code, event=event)
 
 
-def to_incoming(update: Update, received_at: datetime) -> Incoming | None:
+def _addressed_elsewhere(text: str, bot_username: str | None) -> bool:
+    """"/due@OtherBot" in a group is for another bot: not ours to answer."""
+    head = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+    _, at, addressee = head.partition("@")
+    return bool(at) and bot_username is not None and addressee.lower() != bot_username.lower()
+
+
+def to_incoming(update: Update, received_at: datetime,
+                bot_username: str | None = None) -> Incoming | None:
     """The neutral message, or None for what the bot does not act on (edited
-    messages, channel posts, service messages other than a migration)."""
+    messages, channel posts, service messages other than a migration, commands
+    addressed to another bot)."""
     if update.my_chat_member is not None:
         return _membership_event(update, received_at)
     if (query := update.callback_query) is not None:
@@ -61,9 +70,12 @@ def to_incoming(update: Update, received_at: datetime) -> Incoming | None:
                         event=ChatEvent.MIGRATED, migrated_to=str(message.migrate_to_chat_id))
     if message.from_user is None or message.from_user.is_bot:
         return None
+    text = message.text or message.caption or ""
+    if _addressed_elsewhere(text, bot_username):
+        return None
     return Incoming(channel=CHANNEL, chat_id=str(message.chat.id),
                     user_id=str(message.from_user.id), received_at=received_at,
-                    text=message.text or message.caption or "", chat_kind=_kind(message.chat),
+                    text=text, chat_kind=_kind(message.chat),
                     display_name=message.from_user.full_name,
                     language_code=message.from_user.language_code,
                     message_id=str(message.message_id), chat_title=message.chat.title)

@@ -1,0 +1,43 @@
+"""Logging set-up: plain lines, and never a secret in them.
+
+The Telegram token is part of every Bot API URL, and HTTP client libraries log
+URLs; a webhook secret could end up in an exception's text. A filter on the
+handlers replaces every configured secret before a line is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+REDACTED = "***"
+
+
+class RedactSecrets(logging.Filter):
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        super().__init__()
+        # Longest first, so a secret containing another is replaced whole.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for secret in self.secrets:
+            message = message.replace(secret, REDACTED)
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, REDACTED)
+        record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(level: str, secrets: Iterable[str | None]) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact = RedactSecrets(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    # Chatter that would bury what the bot itself says (and httpx logs every URL).
+    for noisy in ("alembic", "httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
