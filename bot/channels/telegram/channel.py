@@ -25,6 +25,7 @@ from bot.channels.telegram.menus import set_menus
 from bot.channels.telegram.sender import Sleep, TelegramSender
 from bot.channels.telegram.translate import CHANNEL, to_incoming
 from bot.i18n import translator
+from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
-CONCURRENT_UPDATES = 64  # one slow reply (or one flooding user) must not hold up others
 SHUTDOWN_GRACE = 10.0  # seconds to finish accepted updates before closing
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -61,7 +61,9 @@ class TelegramChannel:
         builder = (ApplicationBuilder().token(settings.telegram_token)
                    .base_url(settings.telegram_api_url)
                    .rate_limiter(AIORateLimiter())
-                   .concurrent_updates(CONCURRENT_UPDATES))
+                   # PTB hands updates over one by one, in order; the lanes below
+                   # run chats side by side and each chat's messages in order.
+                   .concurrent_updates(False))
         if webhook:
             builder = builder.updater(None)
         self.application: AnyApplication = builder.build()
@@ -72,6 +74,7 @@ class TelegramChannel:
                                      on_migrated=self._migrated)
         self.username: str | None = None
         self.last_contact: str | None = None
+        self.lanes = Lanes()
         # Webhook updates accepted but not yet handled; graceful shutdown (and tests)
         # wait for this to reach zero.
         self._in_flight = 0
@@ -120,6 +123,7 @@ class TelegramChannel:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(SHUTDOWN_GRACE):
                 await self.settled()
+                await self.lanes.idle()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -151,14 +155,24 @@ class TelegramChannel:
         await self._settled.wait()
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            await self._handle(update)
-        finally:
-            if self.webhook:
-                self._in_flight -= 1
-                if self._in_flight <= 0:
-                    self._in_flight = 0
-                    self._settled.set()
+        """Hand the update to its chat's lane and return at once."""
+        chat, user = update.effective_chat, update.effective_user
+        lane = chat.id if chat else user.id if user else None
+
+        async def job() -> None:
+            try:
+                await self._handle(update)
+            finally:
+                self._finished_one()
+
+        if not self.lanes.submit(lane, job):
+            self._finished_one()  # dropped: a flooding chat's backlog is full
+
+    def _finished_one(self) -> None:
+        if self.webhook:
+            self._in_flight = max(0, self._in_flight - 1)
+            if self._in_flight == 0:
+                self._settled.set()
 
     async def _handle(self, update: Update) -> None:
         self.last_contact = self.app.clock().isoformat()
