@@ -295,3 +295,14 @@ async def test_flooding_user_is_slowed_politely(app: App, port: FakePort) -> Non
     assert len(warned) == 1 and answers[-1] == []
     # Someone else is answered as usual at the same moment.
     assert "Nhắc việc" in text(await say(app, "2", "/help", at=NOW + timedelta(seconds=24)))
+
+
+async def test_leaving_keeps_the_units_updates_under_a_former_member(app: App,
+                                                                      port: FakePort) -> None:
+    await joined(app, port, "1")
+    await joined(app, port, "2")
+    await say(app, "1", "/update II.8.1 xong 80%")
+    await say(app, "1", "/leave")
+    await say(app, "1", choice="leave:yes")
+    history = text(await say(app, "2", "/history"))
+    assert "một cựu thành viên" in history and "«xong 80%»" in history

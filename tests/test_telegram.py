@@ -415,3 +415,11 @@ async def test_html_in_unit_names_is_escaped(tg: Harness) -> None:
     await say(tg, ADMIN_ID, "/due Ban <Thử> & Nghiệm 8/2023")
     text = await tg.text_to(ADMIN_ID)
     assert "<b>Ban &lt;Thử&gt; &amp; Nghiệm — tháng 8/2023</b>" in text
+
+
+async def test_one_chats_messages_are_handled_in_order(tg: Harness) -> None:
+    code = await invite(tg)
+    # Sent back to back: the second must see the result of the first.
+    await say(tg, OFFICER, f"/start {code}")
+    await say(tg, OFFICER, "thang 8/2023 phai nop gi")
+    assert "Sở Tư pháp — tháng 8/2023" in await tg.text_to(OFFICER, 2)
