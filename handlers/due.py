@@ -10,6 +10,7 @@ from bot.month_query import InvalidMonth, MonthAnswer, find_month, without_month
 from bot.rich import bold, italic, join, plain
 from handlers.context import Context
 from handlers.due_view import View, render_agenda, render_overdue
+from handlers.replies import say
 
 CHOICE_PREFIX = "due"  # option data: "due:<unit id>:<YYYY-MM>"
 MAX_SUGGESTIONS = 5
@@ -23,21 +24,17 @@ def _view(ctx: Context) -> View:
     return View(ctx.t, ctx.services.directory, ctx.services.workdays(ctx.language))
 
 
-def _say(text: str) -> list[Reply]:
-    return [Reply(plain(text))]
-
-
 async def _group_unit(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
     """In a group, the bound unit speaks for everyone in it; a province-wide group may
     ask about any unit by name."""
     chat = await ctx.groups.chat(ctx.incoming.channel, ctx.incoming.chat_id)
     if chat is None or not chat.is_bound or not chat.active:
-        return _say(ctx._("This group is not linked to a unit yet. A group admin who is a "
+        return say(ctx._("This group is not linked to a unit yet. A group admin who is a "
                           "bot admin can send /bind <unit>."))
     if chat.unit_id:
         return chat.unit_id
     if not unit_text:
-        return _say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
+        return say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
     return _suggest(ctx, unit_text, month)
 
 
@@ -46,7 +43,7 @@ def _suggest(ctx: Context, unit_text: str, month: Month) -> str | list[Reply]:
         return resolved
     matches = ctx.services.rank_units(unit_text, limit=MAX_SUGGESTIONS)
     if not matches:
-        return _say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
+        return say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
             name=unit_text))
     options = tuple((_month_option(m.name, m.unit_id, month),) for m in matches)
     return [Reply(plain(ctx._("Which unit did you mean?")), options=options)]
@@ -58,17 +55,17 @@ async def _target_unit(ctx: Context, unit_text: str, month: Month) -> str | list
         return await _group_unit(ctx, unit_text, month)
     member = ctx.member
     if member is None or (member.unit_id is None and not member.is_admin):
-        return _say(ctx._("You are not registered with a unit yet. Send /start to join."))
+        return say(ctx._("You are not registered with a unit yet. Send /start to join."))
     if not unit_text:
         if member.unit_id:
             return member.unit_id
-        return _say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
+        return say(ctx._("Which unit? Send /due followed by its name, e.g. /due Sở Tư pháp."))
     if member.is_admin:
         return _suggest(ctx, unit_text, month)
     resolved = ctx.services.resolve_unit(unit_text)
     if resolved and member.may_see(resolved):
         return resolved
-    return _say(ctx._("You can only see the tasks of your own unit."))
+    return say(ctx._("You can only see the tasks of your own unit."))
 
 
 async def show_month(ctx: Context, unit_id: str, month: Month, *, edit: bool = False) -> Reply:
@@ -81,7 +78,7 @@ async def show_month(ctx: Context, unit_id: str, month: Month, *, edit: bool = F
 
 async def _due(ctx: Context, unit_text: str, answer: MonthAnswer) -> list[Reply]:
     if isinstance(answer, InvalidMonth):
-        return _say(ctx._("“{text}” is not a month I know. Try /due 8/2023 or /due tháng sau.")
+        return say(ctx._("“{text}” is not a month I know. Try /due 8/2023 or /due tháng sau.")
                     .format(text=answer.text))
     month = answer or Month.of(ctx.today)
     target = await _target_unit(ctx, unit_text, month)
@@ -104,7 +101,7 @@ async def due_choice(ctx: Context, data: str) -> list[Reply]:
     month = find_month(month_text, ctx.today)
     if unit_id not in ctx.services.directory or not isinstance(month, Month) \
             or not await _may_see(ctx, ctx.services.directory.successor(unit_id)):
-        return _say(ctx._("This button is no longer valid. Send /due again."))
+        return say(ctx._("This button is no longer valid. Send /due again."))
     return [await show_month(ctx, unit_id, month, edit=True)]
 
 
@@ -135,7 +132,7 @@ async def tasks_command(ctx: Context, args: str) -> list[Reply]:
     found = ctx.services.assignments(target)
     name = ctx.services.directory.get(target).name
     if not found:
-        return _say(ctx._("{unit} has no tasks in the open plans.").format(unit=name))
+        return say(ctx._("{unit} has no tasks in the open plans.").format(unit=name))
     lines = [bold(ctx._("{unit} — all tasks").format(unit=name))]
     for a in found:
         role = {"lead": ctx._("lead"), "coordinating": ctx._("coordinating"),

@@ -4,14 +4,10 @@ news about the group (the bot was added, removed, the group migrated)."""
 from __future__ import annotations
 
 from bot.messages import ChatEvent, Reply
-from bot.rich import plain
 from handlers.context import Context
+from handlers.replies import say
 
 ALL_WORDS = ("all", "tat ca", "tất cả", "toan tinh", "toàn tỉnh")
-
-
-def _say(text: str) -> list[Reply]:
-    return [Reply(plain(text))]
 
 
 async def chat_event(ctx: Context) -> list[Reply]:
@@ -21,7 +17,7 @@ async def chat_event(ctx: Context) -> list[Reply]:
             return []  # unblocked: they will write when they need us
         await ctx.groups.joined(incoming.channel, incoming.chat_id,
                                 incoming.chat_title or "", ctx.now)
-        return _say(ctx._("Hello! A group admin who is also a bot admin can link this group "
+        return say(ctx._("Hello! A group admin who is also a bot admin can link this group "
                           "to a unit with /bind <unit>, or to the whole province with "
                           "/bind all."))
     if incoming.event is ChatEvent.BOT_REMOVED:
@@ -38,11 +34,11 @@ async def chat_event(ctx: Context) -> list[Reply]:
 async def _may_bind(ctx: Context) -> list[Reply] | None:
     """None when the sender may (un)bind this chat; else the polite refusal."""
     if not ctx.in_group:
-        return _say(ctx._("Use this command in the group you want to link."))
+        return say(ctx._("Use this command in the group you want to link."))
     member = ctx.member
     if not (member and member.is_admin) or not await ctx.port.is_chat_admin(
             ctx.incoming.chat_id, ctx.incoming.user_id):
-        return _say(ctx._("Sorry, only a group administrator who is also a bot "
+        return say(ctx._("Sorry, only a group administrator who is also a bot "
                           "administrator can link this group."))
     return None
 
@@ -52,20 +48,20 @@ async def bind_command(ctx: Context, args: str) -> list[Reply]:
         return refusal
     wanted = args.strip()
     if not wanted:
-        return _say(ctx._("Send /bind followed by the unit's name, or /bind all."))
+        return say(ctx._("Send /bind followed by the unit's name, or /bind all."))
     province_wide = wanted.lower() in ALL_WORDS
     unit_id = None if province_wide else ctx.services.resolve_unit(wanted)
     if not province_wide and unit_id is None:
-        return _say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
+        return say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
             name=wanted[:80]))
     chat = await ctx.groups.bind(ctx.incoming.channel, ctx.incoming.chat_id,
                                  title=ctx.incoming.chat_title or "", unit_id=unit_id,
                                  bound_by=ctx.actor, now=ctx.now)
     if chat.unit_id:
-        return _say(ctx._("This group is now linked to {unit}: it will receive its "
+        return say(ctx._("This group is now linked to {unit}: it will receive its "
                           "reminders, and /due here shows its month.").format(
             unit=ctx.services.directory.get(chat.unit_id).name))
-    return _say(ctx._("This group is now linked to the whole province: it will receive "
+    return say(ctx._("This group is now linked to the whole province: it will receive "
                       "province-wide reminders and broadcasts."))
 
 
@@ -73,4 +69,4 @@ async def unbind_command(ctx: Context, args: str) -> list[Reply]:
     if refusal := await _may_bind(ctx):
         return refusal
     await ctx.groups.unbind(ctx.incoming.channel, ctx.incoming.chat_id, now=ctx.now)
-    return _say(ctx._("This group is no longer linked to any unit."))
+    return say(ctx._("This group is no longer linked to any unit."))

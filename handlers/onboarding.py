@@ -11,13 +11,10 @@ from bot.usecases.conversations import Step
 from bot.usecases.onboarding import JoinRequest
 from handlers.context import Context
 from handlers.help import help_lines
+from handlers.replies import say
 
 JOIN_STEP = "join.unit_name"
 MAX_SUGGESTIONS = 5
-
-
-def _say(text: str) -> list[Reply]:
-    return [Reply(plain(text))]
 
 
 def _unit_name(ctx: Context, unit_id: str) -> str:
@@ -37,21 +34,21 @@ async def start_command(ctx: Context, args: str) -> list[Reply]:
         return await join_by_code(ctx, args.strip())
     member = ctx.member
     if ctx.in_group:
-        return _say(ctx._("Hello! A group admin who is also a bot admin can link this group "
+        return say(ctx._("Hello! A group admin who is also a bot admin can link this group "
                           "to a unit with /bind <unit>, or to the whole province with "
                           "/bind all."))
     if member and member.unit_id:
-        return _say(ctx._("Welcome back. You are registered with {unit}. Send /help to see "
+        return say(ctx._("Welcome back. You are registered with {unit}. Send /help to see "
                           "what I can do.").format(unit=_unit_name(ctx, member.unit_id)))
     if member and member.is_admin:
-        return _say(ctx._("Welcome back. You are an administrator. Send /help to see what "
+        return say(ctx._("Welcome back. You are an administrator. Send /help to see what "
                           "I can do."))
     if pending := await ctx.onboarding.pending_request(ctx.incoming.channel,
                                                        ctx.incoming.user_id):
-        return _say(ctx._("Your request to join {unit} is waiting for an administrator.")
+        return say(ctx._("Your request to join {unit} is waiting for an administrator.")
                     .format(unit=_unit_name(ctx, pending.unit_id)))
     await ctx.conversations.expect(ctx.incoming, JOIN_STEP, {}, ctx.now)
-    return _say(ctx._("Welcome to Nhắc việc! Which unit do you work for? Type its name, "
+    return say(ctx._("Welcome to Nhắc việc! Which unit do you work for? Type its name, "
                       "with or without diacritics (e.g. Sở Tư pháp, so tu phap)."))
 
 
@@ -62,7 +59,7 @@ async def join_by_code(ctx: Context, code: str) -> list[Reply]:
         display_name=incoming.display_name, language=incoming.language_code and ctx.language,
         now=ctx.now)
     if member is None:
-        return _say(ctx._("This invite is not valid: it may be used up or expired. Send "
+        return say(ctx._("This invite is not valid: it may be used up or expired. Send "
                           "/start to ask an administrator instead."))
     await ctx.conversations.done(incoming)
     return _welcome(ctx, member)
@@ -72,7 +69,7 @@ async def unit_name_step(ctx: Context, step: Step, text: str) -> list[Reply]:
     """The answer to "which unit do you work for?": offer the closest units."""
     matches = ctx.services.rank_units(text, limit=MAX_SUGGESTIONS)
     if not matches:
-        return _say(ctx._("No unit matches “{name}”. Please type the name again, e.g. "
+        return say(ctx._("No unit matches “{name}”. Please type the name again, e.g. "
                           "Sở Tài chính.").format(name=text[:80]))
     options = tuple((Option(m.name, f"join:{m.unit_id}"),) for m in matches)
     none = (Option(ctx._("None of these — type again"), "join:none"),)
@@ -98,12 +95,12 @@ async def join_choice(ctx: Context, data: str) -> list[Reply]:
     unit_id = data.partition(":")[2]
     if unit_id == "none":
         await ctx.conversations.expect(ctx.incoming, JOIN_STEP, {}, ctx.now)
-        return _say(ctx._("Type the name of your unit again:"))
+        return say(ctx._("Type the name of your unit again:"))
     directory = ctx.services.directory
     if unit_id not in directory or directory.get(unit_id).is_collective:
-        return _say(ctx._("This button is no longer valid."))
+        return say(ctx._("This button is no longer valid."))
     if ctx.member and ctx.member.unit_id:
-        return _say(ctx._("You are already a member of {unit}.").format(
+        return say(ctx._("You are already a member of {unit}.").format(
             unit=_unit_name(ctx, ctx.member.unit_id)))
     incoming = ctx.incoming
     request = await ctx.onboarding.request_join(
@@ -127,13 +124,13 @@ async def decision_choice(ctx: Context, data: str) -> list[Reply]:
     _, verdict, number = [*data.split(":", 2), "", ""][:3]
     if not (ctx.member and ctx.member.is_admin) or verdict not in ("a", "r") \
             or not number.isdigit():
-        return _say(ctx._("Only administrators can decide join requests."))
+        return say(ctx._("Only administrators can decide join requests."))
     decision = await ctx.onboarding.decide(int(number), approve=verdict == "a",
                                            admin=ctx.member, now=ctx.now)
     if decision is None:
         request = await ctx.onboarding.request(int(number))
         if request is None:
-            return _say(ctx._("This button is no longer valid."))
+            return say(ctx._("This button is no longer valid."))
         return [Reply(plain(ctx._("This request was already decided.")), edit=True)]
     request = decision.request
     unit = _unit_name(ctx, request.unit_id)
@@ -153,12 +150,12 @@ async def decision_choice(ctx: Context, data: str) -> list[Reply]:
 
 async def invite_command(ctx: Context, args: str) -> list[Reply]:
     if not (ctx.member and ctx.member.is_admin):
-        return _say(ctx._("Only administrators can create invites."))
+        return say(ctx._("Only administrators can create invites."))
     if not args.strip():
-        return _say(ctx._("Send /invite followed by the unit's name, e.g. /invite Sở Tư pháp."))
+        return say(ctx._("Send /invite followed by the unit's name, e.g. /invite Sở Tư pháp."))
     unit_id = ctx.services.resolve_unit(args)
     if unit_id is None:
-        return _say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
+        return say(ctx._("No unit matches “{name}”. Send /units to see the list.").format(
             name=args[:80]))
     invite = await ctx.onboarding.create_invite(unit_id, created_by=ctx.actor, now=ctx.now)
     link = ctx.port.invite_link(invite.code)
@@ -175,7 +172,7 @@ async def whoami_command(ctx: Context, args: str) -> list[Reply]:
     member = ctx.member
     language = {"vi": "Tiếng Việt", "en": "English"}[ctx.language]
     if member is None or (member.unit_id is None and not member.is_admin):
-        return _say(ctx._("You are not a member of any unit yet. Send /start to join. "
+        return say(ctx._("You are not a member of any unit yet. Send /start to join. "
                           "Language: {language}.").format(language=language))
     role = {"admin": ctx._("administrator"), "lead": ctx._("unit lead"),
             "officer": ctx._("officer")}[member.role.value]
@@ -190,7 +187,7 @@ async def whoami_command(ctx: Context, args: str) -> list[Reply]:
 
 async def leave_command(ctx: Context, args: str) -> list[Reply]:
     if ctx.member is None:
-        return _say(ctx._("You are not registered, so there is nothing to remove."))
+        return say(ctx._("You are not registered, so there is nothing to remove."))
     options = ((Option(ctx._("Yes, remove my data"), "leave:yes"),
                 Option(ctx._("No, stay"), "leave:no")),)
     return [Reply(plain(ctx._("Leave Nhắc việc? Your name and settings will be removed. "
@@ -202,7 +199,7 @@ async def leave_choice(ctx: Context, data: str) -> list[Reply]:
     if data != "leave:yes":
         return [Reply(plain(ctx._("Nothing was changed.")), edit=True)]
     if ctx.member is None:
-        return _say(ctx._("You are not registered, so there is nothing to remove."))
+        return say(ctx._("You are not registered, so there is nothing to remove."))
     await ctx.onboarding.leave(ctx.member)
     await ctx.conversations.done(ctx.incoming)
     return [Reply(plain(ctx._("Your data has been removed. Send /start if you want to join "
@@ -212,10 +209,10 @@ async def leave_choice(ctx: Context, data: str) -> list[Reply]:
 async def lang_command(ctx: Context, args: str) -> list[Reply]:
     wanted = args.strip().lower()
     if wanted not in SUPPORTED:
-        return _say(ctx._("Send /lang vi for Vietnamese or /lang en for English."))
+        return say(ctx._("Send /lang vi for Vietnamese or /lang en for English."))
     incoming = ctx.incoming
     await ctx.onboarding.set_language(channel=incoming.channel, user_id=incoming.user_id,
                                       chat_id=incoming.chat_id,
                                       display_name=incoming.display_name, language=wanted,
                                       now=ctx.now)
-    return _say(translator(wanted).gettext("I will speak English with you from now on."))
+    return say(translator(wanted).gettext("I will speak English with you from now on."))

@@ -10,22 +10,19 @@ from bot.rich import Rich, bold, italic, join, plain
 from bot.usecases.conversations import Step
 from bot.usecases.progress import StoredUpdate, UndoResult, Updatable
 from handlers.context import Context
+from handlers.replies import say
 
 UPDATE_STEP = "update.text"
 PAGE_SIZE = 8
 LABEL_LENGTH = 48  # a button's text on a phone
 
 
-def _say(text: str) -> list[Reply]:
-    return [Reply(plain(text))]
-
-
 def _unit_of(ctx: Context) -> str | list[Reply]:
     member = ctx.member
     if ctx.in_group:
-        return _say(ctx._("Please send updates to me in a private chat."))
+        return say(ctx._("Please send updates to me in a private chat."))
     if member is None or member.unit_id is None:
-        return _say(ctx._("You are not registered with a unit yet. Send /start to join."))
+        return say(ctx._("You are not registered with a unit yet. Send /start to join."))
     return member.unit_id
 
 
@@ -46,7 +43,7 @@ def _label(ctx: Context, item: Updatable) -> str:
 async def _page(ctx: Context, unit_id: str, page: int, *, edit: bool) -> list[Reply]:
     items = await ctx.progress.open_items(unit_id, ctx.today)
     if not items:
-        return _say(ctx._("Your unit has no open tasks to update."))
+        return say(ctx._("Your unit has no open tasks to update."))
     pages = (len(items) + PAGE_SIZE - 1) // PAGE_SIZE
     page = max(0, min(page, pages - 1))
     shown = items[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
@@ -98,7 +95,7 @@ async def _store(ctx: Context, item: Updatable, text: str) -> list[Reply]:
         reason = {"empty": ctx._("The update is empty."),
                   "too long": ctx._("The update is too long: at most 1000 characters."),
                   "percent over 100": ctx._("A percentage cannot be over 100%.")}[str(error)]
-        return _say(reason + " " + ctx._("Please send it again."))
+        return say(reason + " " + ctx._("Please send it again."))
     assert ctx.member is not None
     stored = await ctx.progress.record(ctx.member, item, parsed, now=ctx.now,
                                        message_id=ctx.incoming.message_id)
@@ -115,7 +112,7 @@ async def update_command(ctx: Context, args: str) -> list[Reply]:
         return await _page(ctx, unit, 0, edit=False)
     found = ctx.progress.find(unit, token, ctx.today)
     if not found:
-        return _say(ctx._("Your unit has no task “{task}”. Send /update to pick from the "
+        return say(ctx._("Your unit has no task “{task}”. Send /update to pick from the "
                           "list.").format(task=token[:40]))
     if len(found) > 1:
         rows = tuple((Option(_label(ctx, i), f"upd:t:{i.task_id}"),) for i in found)
@@ -131,12 +128,12 @@ async def update_choice(ctx: Context, data: str) -> list[Reply]:
         return unit
     _, kind, value = [*data.split(":", 2), "", ""][:3]
     if not value.isdigit():
-        return _say(ctx._("This button is no longer valid."))
+        return say(ctx._("This button is no longer valid."))
     if kind == "p":
         return await _page(ctx, unit, int(value), edit=True)
     item = ctx.progress.item(unit, int(value), ctx.today) if kind == "t" else None
     if item is None:
-        return _say(ctx._("This button is no longer valid."))
+        return say(ctx._("This button is no longer valid."))
     return await _ask_text(ctx, item, edit=True)
 
 
@@ -148,26 +145,26 @@ async def update_text_step(ctx: Context, step: Step, text: str) -> list[Reply]:
     item = ctx.progress.item(unit, task_id, ctx.today) if isinstance(task_id, int) else None
     if item is None:
         await ctx.conversations.done(ctx.incoming)
-        return _say(ctx._("That task is no longer open. Send /update to pick again."))
+        return say(ctx._("That task is no longer open. Send /update to pick again."))
     return await _store(ctx, item, text)
 
 
 async def undo_choice(ctx: Context, data: str) -> list[Reply]:
     number = data.partition(":")[2]
     if ctx.member is None or not number.isdigit():
-        return _say(ctx._("This button is no longer valid."))
+        return say(ctx._("This button is no longer valid."))
     result = await ctx.progress.undo(int(number), ctx.member, ctx.now)
     if result is UndoResult.UNDONE:
         return [Reply(plain(ctx._("The update was removed.")), edit=True)]
     if result is UndoResult.TOO_LATE:
-        return _say(ctx._("Too late to undo: updates can be taken back for 10 minutes. "
+        return say(ctx._("Too late to undo: updates can be taken back for 10 minutes. "
                           "Send a new update instead."))
-    return _say(ctx._("This button is no longer valid."))
+    return say(ctx._("This button is no longer valid."))
 
 
 async def cancel_command(ctx: Context, args: str) -> list[Reply]:
     await ctx.conversations.done(ctx.incoming)
-    return _say(ctx._("Cancelled."))
+    return say(ctx._("Cancelled."))
 
 
 async def history_command(ctx: Context, args: str) -> list[Reply]:
@@ -178,12 +175,12 @@ async def history_command(ctx: Context, args: str) -> list[Reply]:
     if args.strip():
         found = ctx.progress.find(unit, args.strip().split()[0], ctx.today)
         if len(found) != 1:
-            return _say(ctx._("Your unit has no task “{task}”.").format(task=args[:40]))
+            return say(ctx._("Your unit has no task “{task}”.").format(task=args[:40]))
         task_id = found[0].task_id
     entries = await ctx.progress.history(unit, task_id=task_id)
     name = ctx.services.directory.get(unit).name
     if not entries:
-        return _say(ctx._("{unit} has not sent any update yet.").format(unit=name))
+        return say(ctx._("{unit} has not sent any update yet.").format(unit=name))
     lines: list[Rich] = [bold(ctx._("{unit} — recent updates").format(unit=name))]
     tz = ctx.services.settings.timezone
     for entry in entries:
