@@ -6,6 +6,8 @@
     nhacviec units list|resolve       the unit directory
     nhacviec invite --unit U [--uses N] [--expires 7d]
     nhacviec webhook set|delete|info  the Telegram webhook
+    nhacviec reminders preview|set    the reminder schedule, per-unit settings
+    nhacviec calendar list|off|work|remove   extra days off, make-up working days
     nhacviec db upgrade               migrate the database
 """
 
@@ -22,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import cli_reminders
 from bot.agenda import AgendaItem
 from bot.app import App, running_app, utc_now
 from bot.calendar import Month
@@ -74,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
 
     webhook = commands.add_parser("webhook", help="the Telegram webhook")
     webhook.add_argument("action", choices=("set", "delete", "info"))
+
+    cli_reminders.add_parsers(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -267,6 +272,12 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
             await _chat(app, args)
         elif args.command == "invite":
             await _invite(app, args)
+        elif args.command == "reminders" and args.reminders_command == "preview":
+            await cli_reminders.preview(app, args)
+        elif args.command == "reminders":
+            await cli_reminders.set_unit(app, args)
+        elif args.command == "calendar":
+            await cli_reminders.calendar(app, args)
         elif args.command == "due":
             await _due(app, args)
         elif args.command == "units":
@@ -284,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       secrets=(settings.telegram_token, settings.webhook_secret))
     try:
         asyncio.run(_main(args, settings))
-    except CommandError as error:
+    except (CommandError, cli_reminders.CommandError) as error:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ from bot.delivery import Delivery
 from bot.members import MemberRole
 from bot.services import Services
 from bot.usecases import UseCases
+from handlers.reminder_view import render_reminder
 from handlers.router import Router
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -75,7 +76,8 @@ async def running_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterat
         services = Services(settings, sessions)
         await services.reload()
         await _bootstrap_admins(services, settings.admins, clock())
-        usecases = UseCases.build(services)
+        usecases = UseCases.build(services, render_reminder)
+        await usecases.reminders.load_overrides()
         yield App(settings, engine, sessions, services, usecases, Router(usecases), clock,
                   Delivery())
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,6 +91,28 @@ def _port(raw: str) -> int:
     return port
 
 
+def _lead_days(raw: str) -> tuple[int, ...]:
+    days = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    if not days or any(d < 1 or d > 30 for d in days):
+        raise ValueError("expected working days before the due date, e.g. 3,1 (each 1-30)")
+    return days
+
+
+def _clock_time(raw: str) -> time:
+    try:
+        hour, minute = (int(part) for part in raw.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        raise ValueError("expected a time of day HH:MM, e.g. 08:00") from None
+
+
+def _positive(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -112,6 +135,17 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Reminders: working days before each due date, the hour they go out, when the
+    # admins get the list of units still missing, and how late a reminder missed
+    # during downtime may still be sent.
+    reminder_lead_days: tuple[int, ...] = (3, 1)
+    reminder_time: time = time(8, 0)
+    escalation_time: time = time(16, 0)
+    reminder_catchup_hours: float = 12.0
+    reminder_tick_seconds: float = 60.0
+    # Outbox sends per second per bot token, shared by every process: under
+    # Telegram's 30/s, leaving room for replies to people.
+    outbox_rate: float = 25.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
@@ -158,4 +192,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "webhook_secret": _webhook_secret,
     "http_host": str,
     "http_port": _port,
+    "reminder_lead_days": _lead_days,
+    "reminder_time": _clock_time,
+    "escalation_time": _clock_time,
+    "reminder_catchup_hours": _positive,
+    "reminder_tick_seconds": _positive,
+    "outbox_rate": _positive,
 }

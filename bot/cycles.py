@@ -50,6 +50,13 @@ def _deadlines(task: Task) -> list[date]:
     )
 
 
+def cycle_dates(plan: Plan, task: Task, around: date) -> set[date]:
+    """The task's cycles on ``around`` (periodic ones in the plan's life) and its fixed
+    deadlines: what an update may be attached to."""
+    dates = {c.due for c in cycles_between(plan, task, around, around)}
+    return dates | set(_deadlines(task))
+
+
 def cycle_for(plan: Plan, task: Task, on: date) -> Cycle | None:
     """The cycle an update sent on ``on`` counts for, or None for open-ended work."""
     if is_periodic(task):

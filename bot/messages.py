@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from bot.rich import Rich
+from bot.rich import Rich, Span, Style
 
 
 class ChatKind(StrEnum):
@@ -74,3 +75,18 @@ class Reply:
     edit: bool = False  # replace the message whose option was chosen
     attachment: Attachment | None = None
     to: Address | None = None  # another chat (an admin, the requester); None: this one
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON, for an outbox row: it is rendered by the channel at send time."""
+    return {
+        "body": [[span.text, span.style.value] for span in reply.body.spans],
+        "options": [[[o.label, o.data] for o in row] for row in reply.options],
+    }
+
+
+def reply_from_payload(payload: dict[str, Any]) -> Reply:
+    body = Rich(tuple(Span(str(text), Style(style)) for text, style in payload.get("body", [])))
+    options = tuple(tuple(Option(str(label), str(data)) for label, data in row)
+                    for row in payload.get("options", []))
+    return Reply(body, options=options)

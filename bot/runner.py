@@ -13,6 +13,8 @@ from bot.app import App
 from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram.sender import Sleep
 from bot.http import HttpServer
+from bot.outbox import OutboxChannel
+from bot.scheduler import ReminderScheduler
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +37,14 @@ class Service:
         self.app = app
         self.http = HttpServer(settings.http_host, settings.http_port, self.health)
         self.telegram: TelegramChannel | None = None
+        outbox_channels: dict[str, OutboxChannel] = {}
         if settings.telegram_token:
             webhook = settings.webhook_url is not None
             self.telegram = TelegramChannel(app, sleep=sleep, webhook=webhook)
+            outbox_channels["telegram"] = self.telegram
             if webhook:
                 self.http.add_post(WEBHOOK_PATH, self.telegram.handle_webhook)
+        self.scheduler = ReminderScheduler(app, outbox_channels, sleep=sleep)
 
     async def health(self) -> dict[str, Any]:
         database = await database_answers(self.app)
@@ -47,14 +52,17 @@ class Service:
         if self.telegram is not None:
             channels["telegram"] = {"last_contact": self.telegram.last_contact}
         return {"status": "ok" if database else "error",
-                "database": "ok" if database else "error", "channels": channels}
+                "database": "ok" if database else "error", "channels": channels,
+                "scheduler": {"last_tick": self.scheduler.last_tick}}
 
     async def start(self) -> None:
         await self.http.start()
         if self.telegram is not None:
             await self.telegram.start()
+        await self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         if self.telegram is not None:
             await self.telegram.stop()
         await self.http.stop()

@@ -24,6 +24,7 @@ from bot.workdays import WorkingCalendar
 from storage import members as member_store
 from storage import plans as plan_store
 from storage import progress as progress_store
+from storage import reminder_settings as reminder_settings_store
 from storage import units as unit_store
 from storage.models import Member as MemberRow
 
@@ -57,11 +58,14 @@ class Services:
         self.sessions = sessions
         self._snapshot: Snapshot | None = None
         self._workdays: dict[str, WorkingCalendar] = {}
+        self._calendar_changes: tuple[frozenset[date], frozenset[date]] = (
+            frozenset(), frozenset())
 
     async def reload(self) -> Snapshot:
         async with self.sessions() as session:
             directory = await unit_store.load_directory(session)
             plans = tuple(await plan_store.load_plans(session, active_only=True))
+            days_off, working_days = await reminder_settings_store.calendar_days(session)
             task_ids = {
                 (plan.id, code): task_id
                 for plan in plans
@@ -70,6 +74,8 @@ class Services:
         by_id = {task_ids[plan.id, task.code]: (plan, task) for plan in plans
                  for task in plan.tasks}
         self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id)
+        self._calendar_changes = (frozenset(days_off), frozenset(working_days))
+        self._workdays.clear()
         return self._snapshot
 
     @property
@@ -85,7 +91,9 @@ class Services:
     def workdays(self, language: str) -> WorkingCalendar:
         """The working-day calendar, with holiday names in ``language``."""
         if language not in self._workdays:
-            self._workdays[language] = WorkingCalendar(language=language)
+            days_off, working_days = self._calendar_changes
+            self._workdays[language] = WorkingCalendar(
+                extra_days_off=days_off, extra_working_days=working_days, language=language)
         return self._workdays[language]
 
     # --- units ----------------------------------------------------------------------

@@ -15,7 +15,9 @@ from bot.usecases import UseCases
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
 from bot.usecases.onboarding import Onboarding
+from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
+from bot.usecases.reminders import ReminderEngine
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class Context:
     @property
     def conversations(self) -> Conversations:
         return self.app.conversations
+
+    @property
+    def preferences(self) -> Preferences:
+        return self.app.preferences
+
+    @property
+    def reminders(self) -> ReminderEngine:
+        return self.app.reminders
 
     @property
     def today(self) -> date:

@@ -59,8 +59,9 @@ async def _page(ctx: Context, unit_id: str, page: int, *, edit: bool) -> list[Re
 
 
 async def _ask_text(ctx: Context, item: Updatable, *, edit: bool) -> list[Reply]:
-    await ctx.conversations.expect(ctx.incoming, UPDATE_STEP, {"task_id": item.task_id},
-                                   ctx.now)
+    step = {"task_id": item.task_id,
+            "cycle": item.cycle.isoformat() if item.cycle else None}
+    await ctx.conversations.expect(ctx.incoming, UPDATE_STEP, step, ctx.now)
     lines = [bold(f"{item.task.code} — {item.task.title}")]
     if item.cycle:
         lines.append(plain(ctx._("Report cycle: {date}").format(
@@ -126,15 +127,19 @@ async def update_choice(ctx: Context, data: str) -> list[Reply]:
     unit = _unit_of(ctx)
     if isinstance(unit, list):
         return unit
-    _, kind, value = [*data.split(":", 2), "", ""][:3]
+    _, kind, value, cycle_text = [*data.split(":", 3), "", "", ""][:4]
     if not value.isdigit():
         return say(ctx._("This button is no longer valid."))
     if kind == "p":
         return await _page(ctx, unit, int(value), edit=True)
-    item = ctx.progress.item(unit, int(value), ctx.today) if kind == "t" else None
+    item = ctx.progress.item(unit, int(value), ctx.today) if kind in ("t", "c") else None
+    if item is not None and kind == "c":
+        # From a reminder: the update counts for the cycle it reminded about, even
+        # when sent after that cycle's date (a late report is still that report).
+        item = ctx.progress.for_cycle(item, cycle_text)
     if item is None:
         return say(ctx._("This button is no longer valid."))
-    return await _ask_text(ctx, item, edit=True)
+    return await _ask_text(ctx, item, edit=kind != "c")
 
 
 async def update_text_step(ctx: Context, step: Step, text: str) -> list[Reply]:
@@ -143,6 +148,9 @@ async def update_text_step(ctx: Context, step: Step, text: str) -> list[Reply]:
         return unit
     task_id = step.data.get("task_id")
     item = ctx.progress.item(unit, task_id, ctx.today) if isinstance(task_id, int) else None
+    cycle = step.data.get("cycle")
+    if item is not None and isinstance(cycle, str):
+        item = ctx.progress.for_cycle(item, cycle.replace("-", ""))
     if item is None:
         await ctx.conversations.done(ctx.incoming)
         return say(ctx._("That task is no longer open. Send /update to pick again."))

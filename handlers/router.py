@@ -19,7 +19,7 @@ from bot.rich import plain
 from bot.throttle import Throttle, Verdict
 from bot.usecases import UseCases
 from bot.usecases.conversations import Step
-from handlers import groups, onboarding, progress
+from handlers import groups, onboarding, progress, reminders
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
@@ -57,6 +57,18 @@ COMMANDS: dict[str, CommandHandler] = {
     "roi": onboarding.leave_command,
     "lang": onboarding.lang_command,
     "ngonngu": onboarding.lang_command,
+    "reminders": reminders.reminders_command,
+    "lichnhac": reminders.reminders_command,
+    "mute": reminders.mute_command,
+    "tatnhac": reminders.mute_command,
+    "unmute": reminders.unmute_command,
+    "batnhac": reminders.unmute_command,
+    "away": reminders.away_command,
+    "vang": reminders.away_command,
+    "dayoff": reminders.dayoff_command,
+    "nghibu": reminders.dayoff_command,
+    "workday": reminders.workday_command,
+    "lambu": reminders.workday_command,
     "bind": groups.bind_command,
     "ganketnhom": groups.bind_command,
     "unbind": groups.unbind_command,

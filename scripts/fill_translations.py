@@ -23,11 +23,14 @@ def main(source: str) -> int:
         catalog = read_po(handle, locale="vi")
     filled = 0
     for message in catalog:
-        if not message.id or message.string:
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.id or all(forms):
             continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        plural = not isinstance(message.id, str)
+        msgid = message.id[0] if plural else message.id
         if msgid in table:
-            message.string = table[msgid]
+            # Vietnamese has one plural form: the same words for one and for many.
+            message.string = (table[msgid],) if plural else table[msgid]
             filled += 1
     with CATALOG.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, include_lineno=False)

@@ -6,6 +6,7 @@ bound to it; what goes to every unit also goes to the province-wide groups.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -155,3 +156,21 @@ async def province_wide_chats(session: AsyncSession) -> list[ChatRow]:
     return list(await session.scalars(
         select(ChatRow).where(ChatRow.province_wide, ChatRow.active).order_by(ChatRow.id)
     ))
+
+
+async def bound_chats_for_units(
+    session: AsyncSession, unit_ids: Collection[str]
+) -> dict[str, list[ChatRow]]:
+    """``bound_chats`` for many units in one query; every unit asked for has a list."""
+    bound: dict[str, list[ChatRow]] = {unit_id: [] for unit_id in unit_ids}
+    if not bound:
+        return bound
+    chats = await session.scalars(
+        select(ChatRow)
+        .where(ChatRow.unit_id.in_(list(bound)), ChatRow.active)
+        .order_by(ChatRow.id)
+    )
+    for chat in chats:
+        if chat.unit_id is not None:
+            bound[chat.unit_id].append(chat)
+    return bound

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.members import MemberRole
 from storage.models import Member
+from storage.models_reminders import MemberAbsence
 
 
 class _Keep(Enum):
@@ -147,3 +148,83 @@ async def delete_member(session: AsyncSession, member_id: int) -> bool:
         delete(Member).where(Member.id == member_id).returning(Member.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+# --- Who gets pushes ----------------------------------------------------------------
+
+
+async def set_muted(session: AsyncSession, member_id: int, muted: bool) -> bool:
+    """Stop (or resume) pushes to a member who stays a member; False when unknown."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.id == member_id)
+        .values(muted=muted)
+        .returning(Member.id),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def add_absence(
+    session: AsyncSession, member_id: int, starts: date, ends: date, *, at: datetime
+) -> MemberAbsence:
+    """Record that the member is away from ``starts`` to ``ends``, both included.
+    Overlapping absences are fine: a day is away when any absence covers it."""
+    if ends < starts:
+        raise ValueError(f"an absence cannot end ({ends}) before it starts ({starts})")
+    absence = MemberAbsence(member_id=member_id, starts=starts, ends=ends, created_at=at)
+    session.add(absence)
+    await session.flush()
+    return absence
+
+
+async def absences(session: AsyncSession, member_id: int) -> list[MemberAbsence]:
+    """The member's absences, earliest first."""
+    return list(await session.scalars(
+        select(MemberAbsence)
+        .where(MemberAbsence.member_id == member_id)
+        .order_by(MemberAbsence.starts, MemberAbsence.id)
+    ))
+
+
+async def clear_absences(session: AsyncSession, member_id: int) -> int:
+    """Forget every absence of the member (they are back early); how many."""
+    result = await session.execute(
+        delete(MemberAbsence).where(MemberAbsence.member_id == member_id)
+        .returning(MemberAbsence.id)
+    )
+    return len(result.all())
+
+
+async def reachable_members(
+    session: AsyncSession, unit_ids: Collection[str], *, on: date
+) -> dict[str, list[Member]]:
+    """The members a private push for each unit reaches on day ``on``, oldest first:
+    active, not muted, with a private chat, and not away that day.
+
+    One query for every unit, absences included (a reminder goes to thousands of
+    members); every unit asked for has a list, empty when nobody is reachable.
+    """
+    reached: dict[str, list[Member]] = {unit_id: [] for unit_id in unit_ids}
+    if not reached:
+        return reached
+    away = exists().where(
+        MemberAbsence.member_id == Member.id,
+        MemberAbsence.starts <= on,
+        MemberAbsence.ends >= on,
+    )
+    members = await session.scalars(
+        select(Member)
+        .where(
+            Member.unit_id.in_(list(reached)),
+            Member.active,
+            ~Member.muted,
+            Member.chat_id.is_not(None),
+            ~away,
+        )
+        .order_by(Member.id)
+    )
+    for member in members:
+        if member.unit_id is not None:
+            reached[member.unit_id].append(member)
+    return reached

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -93,10 +94,20 @@ class JoinStatus(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"
+    SENDING = "sending"  # claimed by a worker until its lease runs out
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class OutboxKind(StrEnum):
+    """What a message is, for counting and reports. No CHECK constraint on purpose:
+    it labels rows rather than driving a state machine, and senders may add kinds
+    without a migration (adding a CHECK on SQLite means rebuilding the outbox)."""
+
+    NOTICE = "notice"
+    REMINDER = "reminder"
+    BROADCAST = "broadcast"
 
 
 # --- The unit directory --------------------------------------------------------------
@@ -212,6 +223,8 @@ class Member(Base):
     # learned at first contact. NULL until the member has written to the bot.
     chat_id: Mapped[str | None] = mapped_column(String)
     active: Mapped[bool]
+    # Muted: stays a member (reports, history) but gets no pushes.
+    muted: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
 
@@ -335,6 +348,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         one_of("status", OutboxStatus),
         Index(None, "status", "next_attempt_at"),
+        Index(None, "group_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -343,11 +357,24 @@ class OutboxMessage(Base):
     chat_id: Mapped[str] = mapped_column(String)
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String)
-    attempts: Mapped[int]
+    attempts: Mapped[int]  # claims so far, a crashed worker's included
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(
+        String, default=OutboxKind.NOTICE.value, server_default=OutboxKind.NOTICE.value
+    )
+    # One occurrence of a reminder or one broadcast: counts outcomes, cancels the rest.
+    group_key: Mapped[str | None] = mapped_column(String)
+    recipient_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    # Who holds a 'sending' row, and until when; past the lease another worker may
+    # take it over, and the first one's late mark_* is then refused.
+    claimed_by: Mapped[str | None] = mapped_column(String)
+    lease_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]  # last status change; NULL on rows before 0003
 
 
 class AuditEntry(Base):
@@ -361,3 +388,9 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String)
     detail: Mapped[dict[str, Any] | None]
     outcome: Mapped[str] = mapped_column(String)
+
+
+# The reminder engine's tables live in a module of their own to keep this one
+# readable; importing it here puts them on Base.metadata for Alembic and the tests.
+# A plain module import, so that either module may be imported first.
+import storage.models_reminders  # noqa: E402, F401

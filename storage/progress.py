@@ -155,3 +155,19 @@ async def reported_cycles(
         .distinct()
     )
     return {(plan_id, code, cycle) for plan_id, code, cycle in rows if cycle is not None}
+
+
+async def reported_occurrences(
+    session: AsyncSession, start: date, end: date
+) -> set[tuple[str, str, date, str]]:
+    """(plan id, task code, cycle, unit id) for every cycle due from ``start`` to
+    ``end`` on which a unit has sent at least one update: what the reminder engine
+    must not remind about again."""
+    rows = await session.execute(
+        select(TaskRow.plan_id, TaskRow.code, ProgressUpdate.cycle, ProgressUpdate.unit_id)
+        .join(TaskRow, TaskRow.id == ProgressUpdate.task_id)
+        .where(ProgressUpdate.cycle.is_not(None), ProgressUpdate.cycle.between(start, end))
+        .distinct()
+    )
+    return {(plan_id, code, cycle, unit_id) for plan_id, code, cycle, unit_id in rows
+            if cycle is not None}

@@ -12,7 +12,9 @@ from bot.services import Services
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
 from bot.usecases.onboarding import Onboarding
+from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
+from bot.usecases.reminders import ReminderEngine, Renderer
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,12 @@ class UseCases:
     progress: ProgressBook
     groups: Groups
     conversations: Conversations
+    preferences: Preferences
+    reminders: ReminderEngine
 
     @classmethod
-    def build(cls, services: Services) -> UseCases:
+    def build(cls, services: Services, render: Renderer) -> UseCases:
+        """``render`` words the reminders: a view, so the composition root passes it in."""
         return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
-                   Conversations(services))
+                   Conversations(services), Preferences(services),
+                   ReminderEngine(services, render))

@@ -3,12 +3,12 @@ which task, which report cycle and when — and taken back within ten minutes.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 
 from bot.agenda import Role, assignments
-from bot.cycles import cycle_for, is_periodic
+from bot.cycles import cycle_dates, cycle_for, is_periodic
 from bot.members import Member
 from bot.plans import Plan, Task
 from bot.progress_text import ParsedUpdate, UpdateStatus
@@ -98,6 +98,16 @@ class ProgressBook:
     def item(self, unit_id: str, task_id: int, today: date) -> Updatable | None:
         """The unit's task with this id, or None (a forged or stale button)."""
         return next((i for i in self.updatable(unit_id, today) if i.task_id == task_id), None)
+
+    def for_cycle(self, item: Updatable, cycle_text: str) -> Updatable | None:
+        """The same task, for the given cycle ("20230805"), if the task has that cycle."""
+        try:
+            cycle = datetime.strptime(cycle_text, "%Y%m%d").date()
+        except ValueError:
+            return None
+        if cycle not in cycle_dates(item.plan, item.task, cycle):
+            return None
+        return replace(item, cycle=cycle)
 
     async def record(self, member: Member, item: Updatable, update: ParsedUpdate, *,
                      now: datetime, message_id: str | None = None) -> StoredUpdate:

@@ -22,11 +22,12 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.app import App
 from bot.channels.telegram.menus import set_menus
-from bot.channels.telegram.sender import Sleep, TelegramSender
+from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
 from bot.channels.telegram.translate import CHANNEL, to_incoming
 from bot.i18n import translator
 from bot.lanes import Lanes
-from bot.messages import Address, Incoming, Reply
+from bot.messages import Address, Incoming, Reply, reply_from_payload
+from bot.outbox import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,15 @@ class TelegramChannel:
 
     async def sender_for_delivery(self, chat_id: str, reply: Reply) -> None:
         await self.sender.send(chat_id, reply)
+
+    # --- the outbox (reminders, broadcasts): one attempt, outcome classified -----------
+
+    async def deliver(self, chat_id: str, payload: dict[str, Any]) -> Outcome:
+        return await deliver_once(self.application.bot, chat_id, reply_from_payload(payload),
+                                  on_migrated=self._migrated)
+
+    async def unreachable(self, chat_id: str) -> None:
+        await self._unreachable(chat_id)
 
     async def _unreachable(self, chat_id: str) -> None:
         await self.app.usecases.groups.unreachable(CHANNEL, chat_id, self.app.clock())

@@ -22,6 +22,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.messages import Reply
+from bot.outbox import Failed, Gone, Outcome, Retry, Sent
 from bot.rich import split_lines, to_html, to_plain
 
 log = logging.getLogger(__name__)
@@ -162,3 +163,33 @@ class TelegramSender:
             log.info("cannot edit message %s in %s (%s): sending anew", message_id, chat_id,
                      error)
             await self.send(chat_id, reply)
+
+
+async def deliver_once(bot: Bot, chat_id: str, reply: Reply,
+                       on_migrated: OnMigrated = _no_op) -> Outcome:
+    """One attempt for the outbox, which keeps its own retry schedule in the database
+    (so retries survive a restart): the platform's answer, classified."""
+    chunks = split_lines(to_html(reply.body), MessageLimit.MAX_TEXT_LENGTH)
+    markup = keyboard(reply)
+    chat = chat_id
+    for attempt in range(2):  # a second time only after a migration
+        try:
+            for index, chunk in enumerate(chunks):
+                await bot.send_message(chat, chunk, parse_mode=ParseMode.HTML,
+                                       reply_markup=markup if index == len(chunks) - 1
+                                       else None)
+            return Sent()
+        except RetryAfter as error:
+            return Retry(str(error), after=_seconds(error.retry_after), pause_all=True)
+        except ChatMigrated as error:
+            if attempt:
+                return Retry(str(error))
+            await on_migrated(chat, str(error.new_chat_id))
+            chat = str(error.new_chat_id)
+        except Forbidden as error:
+            return Gone(str(error))
+        except BadRequest as error:
+            return Failed(str(error))
+        except NetworkError as error:  # timeouts and 5xx
+            return Retry(str(error))
+    return Retry("migrated twice")

@@ -1,0 +1,166 @@
+"""Durable sending: drain the outbox with the platform's rate limit, retries with
+backoff, and one recorded outcome per row.
+
+Rows are claimed with a lease (``storage.outbox.claim``): on PostgreSQL several
+processes drain one outbox without ever taking the same row, and a worker that dies
+mid-send leaves its rows to be taken over once the lease runs out — so a crash can
+repeat at most the message that was in flight. The send rate is a token bucket in
+the database, because the platform's limit is per bot token, not per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import outbox as outbox_store
+from storage import rate as rate_store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+BATCH = 20
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Sent:
+    pass
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try again later: a timeout, a 5xx, or the platform asked to wait (``after``)."""
+
+    error: str
+    after: float | None = None  # seconds, when the platform said how long
+    pause_all: bool = False  # a 429: every send waits, not just this one
+
+
+@dataclass(frozen=True)
+class Gone:
+    """The recipient refuses for good (blocked the bot, removed it from the group)."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Our message is wrong (bad request): retrying cannot help."""
+
+    error: str
+
+
+Outcome = Sent | Retry | Gone | Failed
+
+
+class OutboxChannel(Protocol):
+    async def deliver(self, chat_id: str, payload: dict[str, Any]) -> Outcome: ...
+
+    async def unreachable(self, chat_id: str) -> None: ...
+
+
+def backoff(attempt: int) -> timedelta:
+    return min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** max(0, attempt - 1)))
+
+
+class OutboxWorker:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 channels: Mapping[str, OutboxChannel], *, clock: Clock, owner: str,
+                 rate_per_second: float, sleep: Sleep = asyncio.sleep,
+                 batch: int = BATCH, lease: timedelta = LEASE) -> None:
+        self.sessions = sessions
+        self.channels = dict(channels)
+        self.clock = clock
+        self.owner = owner
+        self.rate = rate_per_second
+        self.sleep = sleep
+        self.batch = batch
+        self.lease = lease
+        self.wake = asyncio.Event()
+        self._paused_until: datetime | None = None
+
+    async def run(self, stop: asyncio.Event, idle: float = 5.0) -> None:
+        """Drain, then wait for a wake-up (a tick enqueued) or ``idle`` seconds."""
+        while not stop.is_set():
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox: drain failed; trying again shortly")
+            self.wake.clear()
+            waiter = asyncio.ensure_future(self.wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            _, pending = await asyncio.wait({waiter, stopper}, timeout=idle,
+                                            return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+
+    async def drain(self) -> int:
+        """Send everything due now; the number of rows handled."""
+        handled = 0
+        while True:
+            async with self.sessions.begin() as session:
+                rows = await outbox_store.claim(
+                    session, owner=self.owner, now=self.clock(), limit=self.batch,
+                    lease=self.lease, channels=list(self.channels))
+                claimed = [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts)
+                           for r in rows]
+            if not claimed:
+                return handled
+            for row in claimed:
+                await self._send(*row)
+                handled += 1
+
+    async def _wait_for_slot(self) -> None:
+        while True:
+            now = self.clock()
+            if self._paused_until and now < self._paused_until:
+                await self.sleep((self._paused_until - now).total_seconds())
+                continue
+            async with self.sessions.begin() as session:
+                wait = await rate_store.take_slot(session, "outbox", now=now,
+                                                  rate_per_second=self.rate,
+                                                  burst=max(1.0, self.rate))
+            if wait <= 0:
+                return
+            await self.sleep(wait)
+
+    async def _send(self, row_id: int, channel: str, chat_id: str, payload: dict[str, Any],
+                    attempts: int) -> None:
+        await self._wait_for_slot()
+        try:
+            outcome = await self.channels[channel].deliver(chat_id, payload)
+        except Exception as problem:  # a bug in a channel must not stop the outbox
+            log.exception("outbox: delivering row %s failed", row_id)
+            outcome = Retry(repr(problem))
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            match outcome:
+                case Sent():
+                    await outbox_store.mark_sent(session, row_id, owner=self.owner, at=now)
+                case Retry(error=reason, after=after, pause_all=pause_all):
+                    if pause_all and after:
+                        self._paused_until = now + timedelta(seconds=after)
+                    if attempts >= MAX_ATTEMPTS:
+                        await outbox_store.mark_failed(session, row_id, owner=self.owner,
+                                                       at=now, error=f"gave up: {reason}")
+                    else:
+                        delay = timedelta(seconds=after) if after else backoff(attempts)
+                        await outbox_store.mark_retry(session, row_id, owner=self.owner,
+                                                      at=now, next_attempt_at=now + delay,
+                                                      error=reason)
+                case Gone(error=reason) | Failed(error=reason):
+                    await outbox_store.mark_failed(session, row_id, owner=self.owner,
+                                                   at=now, error=reason)
+        if isinstance(outcome, Gone):
+            await self.channels[channel].unreachable(chat_id)
