@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import upsert
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus
 
 PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
@@ -75,12 +75,12 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[OutboxDraft], *, at
     """
     if not rows:
         return 0
-    insert = (await upsert.insert(session, OutboxMessage)).on_conflict_do_nothing(
-        index_elements=["key"]
-    )
-    result = await session.execute(
-        insert.returning(OutboxMessage.id), [_row(draft, at) for draft in rows]
-    )
+    # The Table, not the mapped class: the ORM's bulk path costs 60 % more here.
+    table = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    result = await session.execute(statement, [_row(draft, at) for draft in rows])
     return len(result.all())
 
 
@@ -127,24 +127,29 @@ async def claim(
 
     ``owner`` must be unique per running worker (say host, pid and a random part):
     it is what tells a worker's rows from its successor's after a takeover.
-    One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING: on
-    PostgreSQL a second process skips the rows this one is taking rather than
-    waiting for them or taking them too; SQLite runs one writer at a time, and
-    SQLAlchemy leaves FOR UPDATE out there.
+
+    One statement: WITH due AS MATERIALIZED (SELECT … FOR UPDATE SKIP LOCKED)
+    UPDATE … FROM due RETURNING. On PostgreSQL a second process skips the rows
+    this one has locked rather than waiting for them or taking them too; the CTE
+    is materialized so the LIMITed subquery runs exactly once (as an IN-subquery
+    a recheck could run it again and claim more rows). SQLite runs one writer at
+    a time, and SQLAlchemy leaves FOR UPDATE and MATERIALIZED out there.
     """
     if limit <= 0 or (channels is not None and not channels):
         return []
     due = select(OutboxMessage.id).where(_claimable(now))
     if channels is not None:
         due = due.where(OutboxMessage.channel.in_(list(channels)))
-    due = (
+    due_ids = (
         due.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .where(OutboxMessage.id == due_ids.c.id)
         .values(
             status=SENDING, claimed_by=owner, lease_until=now + lease,
             attempts=OutboxMessage.attempts + 1, updated_at=now,

@@ -112,7 +112,9 @@ async def telegram_bot(tmp_path: Path, *, webhook: bool = True,
             sleeps: list[float] = []
 
             async def sleep(seconds: float) -> None:
-                sleeps.append(seconds)  # retries run at once; the waits are recorded
+                # Waits are recorded and pass at once on the test's clock.
+                sleeps.append(seconds)
+                clock.advance(timedelta(seconds=seconds))
 
             service = Service(app, sleep=sleep)
             await service.start()

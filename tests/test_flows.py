@@ -306,3 +306,44 @@ async def test_leaving_keeps_the_units_updates_under_a_former_member(app: App,
     await say(app, "1", choice="leave:yes")
     history = text(await say(app, "2", "/history"))
     assert "một cựu thành viên" in history and "«xong 80%»" in history
+
+
+# --- reminder settings in chat ------------------------------------------------------------------
+
+
+async def test_mute_away_and_upcoming_reminders(app: App, port: FakePort) -> None:
+    await joined(app, port)
+    upcoming = text(await say(app, "1", "/reminders"))
+    assert "Lịch nhắc của bạn trong 30 ngày tới" in upcoming
+    assert "III.2" in upcoming and "hạn 22/08/2023" in upcoming
+    assert "Đã tắt nhắc việc riêng" in text(await say(app, "1", "/mute"))
+    assert "Đã tắt" in text(await say(app, "1", "/reminders"))
+    assert "Đã bật lại" in text(await say(app, "1", "/unmute"))
+    noted = text(await say(app, "1", "/vang 14/8-18/8"))
+    assert "từ 14/08/2023 đến 18/08/2023" in noted
+    assert "14/08/2023 – 18/08/2023" in text(await say(app, "1", "/vang"))
+    assert "không đọc được ngày" in text(await say(app, "1", "/away tomorrow"))
+    assert "Đã xoá các ngày vắng" in text(await say(app, "1", "/vang off"))
+    member = await app.services.member("chat", "1")
+    assert member is not None
+    assert await app.usecases.preferences.absences(member, NOW.date()) == []
+
+
+async def test_admin_schedule_and_calendar_changes(app: App, port: FakePort) -> None:
+    await joined(app, port)
+    assert "Chỉ quản trị viên" in text(await say(app, "1", "/reminders all"))
+    week = text(await say(app, ADMIN, "/reminders all"))
+    assert "Lịch nhắc trong 7 ngày tới" in week and "28 đơn vị" in week
+    # The 22/08/2023 report (Tue): before-1 Mon 21/08, before-3 Thu 17/08. With Monday
+    # 21/08 declared a day off, they move to Fri 18/08 and Wed 16/08.
+    upcoming = text(await say(app, "1", "/reminders"))
+    assert "• 08:00 21/08/2023 — III.2" in upcoming
+    assert "• 08:00 17/08/2023 — III.2" in upcoming
+    assert "là ngày nghỉ" in text(await say(app, ADMIN, "/dayoff 21/08/2023 Nghỉ bù"))
+    upcoming = text(await say(app, "1", "/reminders"))
+    assert "• 08:00 21/08/2023 — III.2" not in upcoming
+    assert "• 08:00 18/08/2023 — III.2" in upcoming
+    assert "• 08:00 16/08/2023 — III.2" in upcoming
+    assert "21/08/2023" in text(await say(app, ADMIN, "/dayoff"))
+    assert "trở lại theo lịch" in text(await say(app, ADMIN, "/dayoff xoa 21/08/2023"))
+    assert "Chỉ quản trị viên" in text(await say(app, "1", "/dayoff 22/08/2023"))
