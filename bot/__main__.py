@@ -36,6 +36,7 @@ from bot.logs import configure_logging
 from bot.members import MemberRole
 from bot.rich import to_plain
 from bot.runner import Service
+from bot.scheduler import ReminderScheduler
 from handlers.due_view import View, render_agenda
 from storage.migrate import upgrade
 
@@ -254,7 +255,13 @@ def _persona(app: App, args: argparse.Namespace) -> Persona | None:
 
 async def _chat(app: App, args: argparse.Namespace) -> None:
     chat = TerminalChat(app, read_stdin, print, language=args.lang)
-    await chat.run(_persona(app, args))
+    # Reminders come due here too: the terminal is a channel like any other.
+    scheduler = ReminderScheduler(app, {"local": chat})
+    await scheduler.start()
+    try:
+        await chat.run(_persona(app, args))
+    finally:
+        await scheduler.stop()
 
 
 async def _main(args: argparse.Namespace, settings: Settings) -> None:

@@ -102,8 +102,8 @@ class OutboxStatus(StrEnum):
 
 class OutboxKind(StrEnum):
     """What a message is, for counting and reports. No CHECK constraint on purpose:
-    it labels rows rather than driving a state machine, and senders may add kinds
-    without a migration (adding a CHECK on SQLite means rebuilding the outbox)."""
+    it labels rows rather than driving a state machine, and a sender may add a kind
+    without a migration (on SQLite, each change to a CHECK rebuilds the outbox)."""
 
     NOTICE = "notice"
     REMINDER = "reminder"

@@ -149,3 +149,42 @@ def test_db_upgrade(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
     assert (shell / "nhacviec.db").exists()
     assert main(["db", "upgrade"]) == 0  # a second time is a no-op
+
+
+def test_reminders_preview_json(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reminders", "preview", "--from", "2027-01-01", "--to", "2027-03-01",
+                 "--unit", "UBND huyện Lương Tài", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    tet = [i for i in items if i["due"] == "2027-02-05" and i["obligation"] == "III.2"]
+    assert [(i["kind"], i["lead"], i["send_at"]) for i in tet] == [
+        ("before", 3, "2027-01-29T08:00:00+07:00"),
+        ("before", 1, "2027-02-02T08:00:00+07:00"),
+        ("due_day", 0, "2027-02-03T08:00:00+07:00"),
+        ("escalation", 0, "2027-02-03T16:00:00+07:00"),
+    ]
+    assert tet[0]["unit"] == "UBND huyện Lương Tài"
+    assert {"send_at", "due", "unit", "kind", "lead", "obligation"} <= set(tet[0])
+    # Four cycles, three reminders and an escalation each — but the 05/01/2027 cycle's
+    # before-3 falls on 30/12/2026, before the window.
+    assert len(items) == 15
+
+
+def test_reminders_settings_and_calendar(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reminders", "set", "--unit", "Sở Tư pháp", "--lead", "5,2",
+                 "--time", "07:30"]) == 0
+    assert "[5, 2] working days before, at 07:30" in capsys.readouterr().out
+    assert main(["reminders", "preview", "--from", "2027-02-20", "--to", "2027-03-06",
+                 "--unit", "Sở Tư pháp", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    # 05/03/2027 (Fri): 5 working days before is Fri 26/02, 2 before is Wed 03/03.
+    march = [(i["kind"], i["lead"], i["send_at"]) for i in items if i["due"] == "2027-03-05"]
+    assert march == [("before", 5, "2027-02-26T07:30:00+07:00"),
+                     ("before", 2, "2027-03-03T07:30:00+07:00"),
+                     ("due_day", 0, "2027-03-05T07:30:00+07:00"),
+                     ("escalation", 0, "2027-03-05T16:00:00+07:00")]
+    assert main(["calendar", "off", "2027-03-04", "--note", "Nghỉ bù"]) == 0
+    assert main(["calendar", "list"]) == 0
+    assert "2027-03-04  day off" in capsys.readouterr().out
+    assert main(["calendar", "off", "not-a-date"]) == 1
+    assert main(["reminders", "set", "--unit", "Sở Tư pháp", "--reset"]) == 0
+    assert "[3, 1] working days before, at 08:00" in capsys.readouterr().out

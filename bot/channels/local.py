@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.app import App
 from bot.channels.numbered import EXPIRED, NumberedChoices
 from bot.i18n import Translator, translator
 from bot.members import MemberRole
-from bot.messages import ChatKind, Incoming, Reply
+from bot.messages import ChatKind, Incoming, Reply, reply_from_payload
+from bot.outbox import Outcome, Sent
 from bot.rich import to_plain
 
 CHANNEL = "local"
@@ -140,6 +142,16 @@ class TerminalChat:
                 await self.app.delivery.send(reply.to, reply)
             else:
                 self.show(reply)
+
+    # --- the outbox: reminders arrive in the terminal as they come due --------------------
+
+    async def deliver(self, chat_id: str, payload: dict[str, Any]) -> Outcome:
+        reply = reply_from_payload(payload)
+        self.write(f"🔔 [{chat_id}] " + to_plain(reply.body))
+        return Sent()
+
+    async def unreachable(self, chat_id: str) -> None:
+        return None
 
     async def _deliver_elsewhere(self, chat_id: str, reply: Reply) -> None:
         """A message for another local persona (an admin's request card): show it,

@@ -119,6 +119,23 @@ async def test_sent_retry_failed(sessionmaker: Sessions, now: datetime) -> None:
     assert (await _row(sessionmaker, "again")).attempts == 2
 
 
+async def test_rows_in_the_session_follow_their_marks(
+    sessionmaker: Sessions, now: datetime
+) -> None:
+    await _queue(sessionmaker, [_draft("a", now, group_key="g"), _draft("b", now, group_key="g"),
+                                _draft("c", now, group_key="g")], at=now)
+    async with sessionmaker.begin() as session:
+        a, b = await claim(session, owner="w1", now=now, limit=2, lease=LEASE)
+        await mark_sent(session, a.id, owner="w1", at=now)
+        await mark_retry(session, b.id, owner="w1", at=now, next_attempt_at=now, error="x")
+        c = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "c"))
+        assert c is not None and c.status == "pending"
+        await cancel_group(session, "g", at=now)
+        assert (a.status, a.lease_until, b.status, b.claimed_by, c.status) == (
+            "sent", None, "cancelled", None, "cancelled"
+        )
+
+
 async def test_an_expired_lease_is_taken_over(sessionmaker: Sessions, now: datetime) -> None:
     await _queue(sessionmaker, [_draft("m", now)], at=now)
     async with sessionmaker.begin() as session:
