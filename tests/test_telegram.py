@@ -12,8 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.__main__ import _invite, _webhook
 from bot.channels.telegram.sender import TelegramSender
+from bot.cli.telegram import invite as _invite
+from bot.cli.telegram import webhook as _webhook
 from bot.messages import Reply
 from bot.rich import plain
 from bot.units import Directory, Unit, UnitKind

@@ -1,5 +1,5 @@
-"""Shell commands for the reminder engine: preview the schedule, per-unit settings,
-and the province's calendar changes (days off, make-up working days)."""
+"""``nhacviec reminders`` and ``nhacviec calendar``: preview the reminder schedule,
+per-unit settings, and the province's calendar changes (days off, make-up days)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bot.app import App
+from bot.cli import CommandError
 from bot.reminders import Reminder, ReminderKind
 from storage import reminder_settings as settings_store
-
-
-class CommandError(Exception):
-    pass
 
 
 def add_parsers(commands: Any) -> None:
