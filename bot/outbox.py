@@ -29,6 +29,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 BATCH = 20
 LEASE = timedelta(minutes=2)
+LEASE_SAFETY = 0.75  # stop sending from a batch once this share of its lease is used
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -109,26 +110,41 @@ class OutboxWorker:
         """Send everything due now; the number of rows handled."""
         handled = 0
         while True:
+            claimed_at = self.clock()
             async with self.sessions.begin() as session:
                 rows = await outbox_store.claim(
-                    session, owner=self.owner, now=self.clock(), limit=self.batch,
+                    session, owner=self.owner, now=claimed_at, limit=self.batch,
                     lease=self.lease, channels=list(self.channels))
                 claimed = [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts)
                            for r in rows]
             if not claimed:
                 return handled
-            for row in claimed:
-                await self._send(*row)
+            # Past this point another worker may take the rows over: hand back what
+            # is left rather than risk sending a message twice.
+            deadline = claimed_at + self.lease * LEASE_SAFETY
+            for index, row in enumerate(claimed):
+                if not await self._send(*row, deadline=deadline):
+                    await self._release([r[0] for r in claimed[index:]])
+                    break
                 handled += 1
 
-    async def _wait_for_slot(self) -> None:
+    async def _release(self, row_ids: list[int]) -> None:
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            for row_id in row_ids:
+                await outbox_store.mark_retry(session, row_id, owner=self.owner, at=now,
+                                              next_attempt_at=now, error="lease ran short")
+
+    async def _wait_for_slot(self, channel: str) -> None:
+        """One send's worth of the channel's rate limit (shared by every process: the
+        platform counts per bot token)."""
         while True:
             now = self.clock()
             if self._paused_until and now < self._paused_until:
                 await self.sleep((self._paused_until - now).total_seconds())
                 continue
             async with self.sessions.begin() as session:
-                wait = await rate_store.take_slot(session, "outbox", now=now,
+                wait = await rate_store.take_slot(session, channel, now=now,
                                                   rate_per_second=self.rate,
                                                   burst=max(1.0, self.rate))
             if wait <= 0:
@@ -136,8 +152,12 @@ class OutboxWorker:
             await self.sleep(wait)
 
     async def _send(self, row_id: int, channel: str, chat_id: str, payload: dict[str, Any],
-                    attempts: int) -> None:
-        await self._wait_for_slot()
+                    attempts: int, *, deadline: datetime) -> bool:
+        """Send one row and record the outcome; False (nothing sent) when waiting for
+        the rate limit took it past its lease."""
+        await self._wait_for_slot(channel)
+        if self.clock() >= deadline:
+            return False
         try:
             outcome = await self.channels[channel].deliver(chat_id, payload)
         except Exception as problem:  # a bug in a channel must not stop the outbox
@@ -164,3 +184,4 @@ class OutboxWorker:
                                                    at=now, error=reason)
         if isinstance(outcome, Gone):
             await self.channels[channel].unreachable(chat_id)
+        return True

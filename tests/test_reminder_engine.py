@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import App, running_app
 from bot.config import Settings
@@ -23,6 +24,7 @@ from bot.messages import reply_from_payload
 from bot.outbox import Gone, OutboxWorker, Outcome, Retry, Sent
 from bot.rich import to_plain
 from storage import outbox as outbox_store
+from storage.models import OutboxMessage
 from storage.plans import task_ids_by_code
 from storage.progress import record_update
 
@@ -258,3 +260,22 @@ async def test_preview_is_the_units_schedule_without_members(world: World) -> No
     due_day = next(r for r in schedule if r.kind.value == "due_day" and
                    r.due == date(2027, 2, 5))
     assert due_day.send_at == at("2027-02-03", 8)  # Tết: the last working day before
+
+
+async def test_a_batch_whose_lease_runs_short_is_handed_back(world: World) -> None:
+    await world.tick(at("2023-08-01", 7))
+    enqueued = await world.tick(at("2023-08-01", 9))
+    # The platform asks for a long wait after the first message: the rest of the
+    # batch would be sent after its lease ran out, so it is released, not sent late.
+    world.channel.script = [Retry("429", after=600, pause_all=True)]
+    await world.drain()
+    async with world.app.sessions() as session:
+        counts = await outbox_store.outbox_counts(session)
+    assert counts.get("sending", 0) == 0
+    async with world.app.sessions() as session:
+        errors = list(await session.scalars(select(OutboxMessage.last_error)))
+    assert "lease ran short" in errors  # handed back, then sent on a fresh claim
+    world.clock.now += timedelta(minutes=15)
+    await world.drain()
+    keys = [(chat, text) for chat, text, _ in world.channel.delivered]
+    assert len(keys) == len(set(keys)) == enqueued
