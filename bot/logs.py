@@ -41,3 +41,6 @@ def configure_logging(level: str, secrets: Iterable[str | None]) -> None:
     # Chatter that would bury what the bot itself says (and httpx logs every URL).
     for noisy in ("alembic", "httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
+    # PTB's limiter logs every 429 as an ERROR with a traceback, though the outbox and
+    # the reply sender both handle it (wait, retry) and log what matters themselves.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)

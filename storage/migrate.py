@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
@@ -25,10 +26,23 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock taken while migrating.
+_MIGRATION_LOCK = 0x6E68_6163  # "nhac"
+
+
 async def _run(url: str, action: Callable[[Config], object]) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
+            # Several processes starting at once on an empty database would each try
+            # to create the schema: the first migrates, the others wait for its lock
+            # and then find the work done.
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                         {"key": _MIGRATION_LOCK})
+            elif connection.dialect.name == "sqlite":
+                # The driver opens transactions lazily; take the write lock now.
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
             def run(sync_connection: Connection) -> None:
                 config = alembic_config(url)

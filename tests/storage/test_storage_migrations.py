@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -155,3 +156,9 @@ def test_offline_sql_for_postgresql(capsys: pytest.CaptureFixture[str]) -> None:
     script = capsys.readouterr().out
     assert "CREATE TABLE units" in script
     assert "JSONB" in script and "TIMESTAMP WITH TIME ZONE" in script
+
+
+async def test_concurrent_first_start_migrates_once(empty_database_url: str) -> None:
+    """Two processes starting together on an empty database: both succeed."""
+    await asyncio.gather(upgrade(empty_database_url), upgrade(empty_database_url))
+    assert await current(empty_database_url) is not None

@@ -1,0 +1,191 @@
+"""Telegram, played by a separate process: the fake Bot API with Telegram's flood
+limits, and the officers who post /due to the bot's webhook.
+
+A process of its own so that the fake's work (parsing, HTML checks, bookkeeping)
+does not eat the bot's event loop, as real Telegram would not; the machine has
+two cores, one each. It is also where the /due latency is measured, end to end,
+on one clock: from the moment "Telegram" posts the update to the webhook to the
+moment the bot's answer reaches "Telegram".
+
+The parent drives it with one JSON object per line on stdin and reads one JSON
+line per command on stdout::
+
+    {"cmd": "load", "webhook": URL, "secret": S, "users": [ids], "rate": 5}
+    {"cmd": "stop_load", "path": P} -> each post and its first answer, written to P
+    {"cmd": "dump", "path": P}    -> every message-sending call, written to P
+    {"cmd": "cpu"}                -> this process's CPU seconds so far
+    {"cmd": "quit"}
+
+Times are ``time.monotonic()``: CLOCK_MONOTONIC is one clock for every process on
+Linux, so the parent compares them with its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from bot.channels.telegram.channel import SECRET_HEADER
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.telegram_faults import counts_toward_limits
+from tests.fakes.telegram_updates import message_update
+
+BOT_USERNAME = "NhacViecBot"
+DRAIN_REPLIES = 5.0  # seconds to wait for answers still on their way at stop_load
+
+
+@dataclass
+class Load:
+    """Open-loop /due traffic: posts on a fixed schedule whatever the bot's pace, so
+    a slow bot shows up as latency, not as fewer questions."""
+
+    api: FakeTelegramApi
+    webhook: str
+    secret: str
+    users: list[int]
+    rate: float
+    text: str = "/due"
+    posts: list[tuple[int, float, int]] = field(default_factory=list)  # user, at, status
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _runner: asyncio.Task[None] | None = None
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def start(self) -> None:
+        self._runner = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        connector = aiohttp.TCPConnector(limit=64)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            interval = 1.0 / self.rate
+            due = time.monotonic()
+            for user in itertools.cycle(self.users):
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                due += interval
+                task = asyncio.create_task(self._post(session, user))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _post(self, session: aiohttp.ClientSession, user: int) -> None:
+        update = message_update(self.text, user_id=user, first_name="Cán bộ",
+                                update_id=next(self._ids))
+        self.api.register_update(update)
+        headers = {SECRET_HEADER: self.secret, "Content-Type": "application/json"}
+        body = json.dumps(update)
+        at = time.monotonic()
+        try:
+            async with session.post(self.webhook, data=body, headers=headers) as response:
+                await response.read()
+                status = response.status
+        except aiohttp.ClientError:
+            status = 0
+        self.posts.append((user, at, status))
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=DRAIN_REPLIES)
+        await asyncio.sleep(DRAIN_REPLIES)  # answers to the last posts are on their way
+
+
+def _answers(api: FakeTelegramApi, load: Load) -> list[dict[str, Any]]:
+    """For each post: when the first message to that chat arrived after it (and
+    before the same user's next post), and how many messages the answer took."""
+    users = set(load.users)
+    arrivals: dict[int, list[float]] = {}
+    for call in api.calls:
+        chat = call.params.get("chat_id")
+        if call.method == "sendMessage" and call.ok and chat in users:
+            arrivals.setdefault(int(chat), []).append(call.at_monotonic)
+    by_user: dict[int, list[tuple[float, int]]] = {}
+    for user, at, status in load.posts:
+        by_user.setdefault(user, []).append((at, status))
+    answers = []
+    for user, posts in by_user.items():
+        posts.sort()
+        times = sorted(arrivals.get(user, []))
+        for index, (at, status) in enumerate(posts):
+            until = posts[index + 1][0] if index + 1 < len(posts) else float("inf")
+            inside = [t for t in times if at <= t < until]
+            answers.append({"user": user, "posted": at, "status": status,
+                            "answered": inside[0] if inside else None,
+                            "messages": len(inside)})
+    return answers
+
+
+def _dump(api: FakeTelegramApi, path: str) -> int:
+    rows = [[call.method, call.params.get("chat_id"), call.status, call.at_monotonic]
+            for call in api.calls if counts_toward_limits(call.method)]
+    _write(path, rows)
+    return len(rows)
+
+
+def _write(path: str, data: Any) -> None:
+    # Between measurements, so blocking the loop for a moment costs nothing.
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(data, out)
+
+
+def _say(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+async def serve(limits: tuple[float, float, float] | None) -> None:
+    loop = asyncio.get_running_loop()
+    commands = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(commands), sys.stdin)
+    async with FakeTelegramApi(bot_username=BOT_USERNAME) as api:
+        if limits is not None:
+            api.enforce_limits(*limits)
+        _say({"api_url": api.api_url, "token": api.token})
+        load: Load | None = None
+        while line := await commands.readline():
+            command = json.loads(line)
+            match command["cmd"]:
+                case "load":
+                    load = Load(api, command["webhook"], command["secret"],
+                                [int(u) for u in command["users"]], float(command["rate"]))
+                    load.start()
+                    _say({"ok": True})
+                case "stop_load":
+                    answers: list[dict[str, Any]] = []
+                    if load is not None:
+                        await load.stop()
+                        answers = _answers(api, load)
+                    _write(command["path"], answers)
+                    _say({"answers": len(answers)})
+                case "dump":
+                    _say({"calls": _dump(api, command["path"])})
+                case "cpu":
+                    _say({"seconds": time.process_time()})
+                case "quit":
+                    _say({"ok": True})
+                    return
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--global-per-second", type=float, default=30)
+    parser.add_argument("--per-chat-per-second", type=float, default=1)
+    parser.add_argument("--per-group-per-minute", type=float, default=20)
+    parser.add_argument("--no-limits", action="store_true")
+    args = parser.parse_args()
+    limits = None if args.no_limits else (
+        args.global_per_second, args.per_chat_per_second, args.per_group_per_minute)
+    asyncio.run(serve(limits))
+
+
+if __name__ == "__main__":
+    main()
