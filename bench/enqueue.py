@@ -149,15 +149,25 @@ def _profiler() -> Any:
     # pyinstrument follows awaits (SQLite runs on aiosqlite's thread, which cProfile
     # does not see); cProfile is the fallback when it is not installed.
     try:
-        from pyinstrument import Profiler  # type: ignore[import-not-found, unused-ignore]
+        from pyinstrument import Profiler
     except ImportError:
+        return _CProfile()
+    return Profiler(interval=0.001, async_mode="enabled")
+
+
+class _CProfile:
+    """cProfile behind pyinstrument's start/stop."""
+
+    def __init__(self) -> None:
         import cProfile
 
-        profile = cProfile.Profile()
-        profile.start = profile.enable  # type: ignore[method-assign]
-        profile.stop = profile.disable  # type: ignore[method-assign]
-        return profile
-    return Profiler(interval=0.001, async_mode="enabled")
+        self.profile = cProfile.Profile()
+
+    def start(self) -> None:
+        self.profile.enable()
+
+    def stop(self) -> None:
+        self.profile.disable()
 
 
 def _write_profile(profiler: Any, path: Path) -> str:
@@ -168,7 +178,7 @@ def _write_profile(profiler: Any, path: Path) -> str:
         import pstats
 
         buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler.profile, stream=buffer).sort_stats("cumulative").print_stats(40)
         text = buffer.getvalue()
     path.write_text(text, encoding="utf-8")
     return str(path)

@@ -1,7 +1,7 @@
 """One reminder occurrence for a whole province: enqueue it, then send it.
 
     python -m bench.reminder_fanout [--members 20000 --groups 2000]
-                                    [--drain-messages 5000] [--rate 28] [--due-rate 5]
+                                    [--drain-messages 5000] [--rate 29] [--due-rate 5]
                                     [--runs 1] [--full] [--profile FILE] [--json FILE]
                                     [--what-if] [--no-limits]
 
@@ -53,7 +53,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--drain-messages", type=int, default=5_000,
                         help="outbox rows to drain (0: skip the drain)")
     parser.add_argument("--full", action="store_true", help="drain every row (~13 min)")
-    parser.add_argument("--rate", type=float, default=28.0, help="Settings.outbox_rate")
+    parser.add_argument("--rate", type=float, default=29.0,
+                        help="Settings.outbox_rate (29: see docs/benchmarks.md)")
     parser.add_argument("--due-rate", type=float, default=5.0,
                         help="/due posts per second during the drain (0: none)")
     parser.add_argument("--probes", type=int, default=100,
@@ -126,12 +127,12 @@ def _verdicts(summary: dict[str, Any]) -> list[str]:
         return "MET   " if ok else "MISSED"
 
     e = summary["enqueue"]
-    lines.append(f"[{mark(e['seconds'] < ENQUEUE_TARGET)}] enqueue {e['rows']} rows in "
+    lines.append(f"[{mark(e['seconds'] < ENQUEUE_TARGET)}] enqueue {e['rows']:.0f} rows in "
                  f"{e['seconds']:.2f} s ({e['rows_per_second']:.0f} rows/s; target < "
                  f"{ENQUEUE_TARGET:.0f} s)")
     lines.append(f"[{mark(e['replay_rows'] == 0)}] replayed tick enqueued "
-                 f"{e['replay_rows']} rows in {e['replay_seconds']:.2f} s; next tick "
-                 f"{e['next_tick_rows']} rows in {e['next_tick_seconds'] * 1000:.0f} ms")
+                 f"{e['replay_rows']:.0f} rows in {e['replay_seconds']:.2f} s; next tick "
+                 f"{e['next_tick_rows']:.0f} rows in {e['next_tick_seconds'] * 1000:.0f} ms")
     b = summary["enqueue_breakdown"]
     total = b["total_seconds"]
     parts = ", ".join(f"{name} {seconds:.2f} s ({100 * seconds / total:.0f} %)"

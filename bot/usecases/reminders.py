@@ -14,7 +14,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.members import Member
 from bot.messages import Reply, reply_to_payload
@@ -61,6 +61,7 @@ class ReminderEngine:
         self.services = services
         self.render = render
         self._overrides: dict[str, tuple[tuple[int, ...] | None, str | None]] = {}
+        self._rendered: dict[tuple[str, str, str, tuple[str, ...]], dict[str, Any]] = {}
 
     # --- policies: global settings, per-unit overrides ----------------------------------
 
@@ -121,6 +122,7 @@ class ReminderEngine:
                          reminder.key, reminder.send_at.isoformat())
                 continue
             due_now.append(reminder)
+        self._rendered = {}
         drafts = await self._drafts(due_now, today)
         async with self.services.sessions.begin() as session:
             enqueued = await outbox_store.enqueue_many(session, drafts, at=now)
@@ -174,12 +176,22 @@ class ReminderEngine:
                units: Collection[str] = (), member_id: int | None = None,
                ) -> outbox_store.OutboxDraft:
         language = language or self.services.settings.default_language
-        task_id = self.services.snapshot.task_ids[reminder.plan.id, reminder.task.code]
-        reply = self.render(reminder, audience=audience, language=language,
-                            directory=self.services.directory,
-                            workdays=self.services.workdays(language), task_id=task_id,
-                            units=units)
         return outbox_store.OutboxDraft(
             key=key or f"{reminder.key}/{recipient}", channel=channel, chat_id=chat_id,
-            payload=reply_to_payload(reply), not_before=reminder.send_at, kind="reminder",
+            payload=self._payload(reminder, audience, language, tuple(units)),
+            not_before=reminder.send_at, kind="reminder",
             group_key=reminder.occurrence_key, recipient_member_id=member_id)
+
+    def _payload(self, reminder: Reminder, audience: str, language: str,
+                 units: tuple[str, ...]) -> dict[str, Any]:
+        """The words depend on the reminder, audience and language, not on who reads
+        them: render once for the 700 officers of a unit, not 700 times."""
+        key = (reminder.key, audience, language, units)
+        if key not in self._rendered:
+            task_id = self.services.snapshot.task_ids[reminder.plan.id, reminder.task.code]
+            reply = self.render(reminder, audience=audience, language=language,
+                                directory=self.services.directory,
+                                workdays=self.services.workdays(language), task_id=task_id,
+                                units=units)
+            self._rendered[key] = reply_to_payload(reply)
+        return self._rendered[key]
