@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from bot.agenda import Agenda, AgendaItem, ItemKind, Role
-from bot.i18n import N_, Translator, format_day, format_month, weekday_name
+from bot.i18n import N_, Translator, format_day, format_month
 from bot.rich import Rich, bold, italic, join, plain
 from bot.units import Directory
 from bot.workdays import WorkingCalendar
+from handlers.dates import day_label, occurrence_label
 
 BULLET = "• "
 INDENT = "   "
@@ -38,25 +38,12 @@ class View:
     workdays: WorkingCalendar
 
 
-def _day(day: date, view: View) -> str:
-    t = view.t
-    values = {"date": format_day(day, t.language), "weekday": weekday_name(day, t.language)}
-    # A deadline on a public holiday is worth saying: the work is due the day before.
-    if holiday := view.workdays.holiday_name(day):
-        return t.gettext("{date} ({weekday}, holiday: {holiday})").format(
-            holiday=holiday, **values)
-    return t.gettext("{date} ({weekday})").format(**values)
-
-
 def _when(item: AgendaItem, view: View) -> str:
     t = view.t
     if item.kind is ItemKind.REPORT and item.due:
-        phrase = item.task.deadline_text or ""
-        template = (t.gettext("by {day}") if phrase.lower().lstrip().startswith("trước")
-                    else t.gettext("on {day}"))
-        return template.format(day=_day(item.due, view))
+        return occurrence_label(item.due, item.task.deadline_text, t, view.workdays)
     if item.due:
-        return t.gettext("due {day}").format(day=_day(item.due, view))
+        return t.gettext("due {day}").format(day=day_label(item.due, t, view.workdays))
     if item.until:
         return t.gettext("until {date}").format(date=format_day(item.until, t.language))
     return item.task.deadline_text or t.gettext("ongoing")

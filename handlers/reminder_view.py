@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from enum import StrEnum
 
-from bot.i18n import format_day, translator, weekday_name
+from bot.i18n import translator
 from bot.messages import Option, Reply
 from bot.reminders import Reminder, ReminderKind
 from bot.rich import Rich, bold, italic, join, plain
 from bot.units import Directory
 from bot.workdays import WorkingCalendar
+from handlers.dates import occurrence_label
 
 
 class Audience(StrEnum):
@@ -20,16 +21,6 @@ class Audience(StrEnum):
     UNIT_GROUP = "unit_group"  # the unit's own group
     PROVINCE = "province"  # a province-wide group: every unit concerned in one message
     ADMIN = "admin"  # the escalation
-
-
-def _day(reminder: Reminder, language: str, workdays: WorkingCalendar) -> str:
-    t = translator(language)
-    values = {"date": format_day(reminder.due, language),
-              "weekday": weekday_name(reminder.due, language)}
-    if holiday := workdays.holiday_name(reminder.due):
-        return t.gettext("{date} ({weekday}, holiday: {holiday})").format(holiday=holiday,
-                                                                         **values)
-    return t.gettext("{date} ({weekday})").format(**values)
 
 
 def _headline(reminder: Reminder, language: str, workdays: WorkingCalendar) -> str:
@@ -50,8 +41,7 @@ def _facts(reminder: Reminder, language: str, directory: Directory,
            workdays: WorkingCalendar) -> list[Rich]:
     t = translator(language)
     phrase = reminder.task.deadline_text or ""
-    due = (t.gettext("by {day}") if phrase.lower().lstrip().startswith("trước")
-           else t.gettext("on {day}")).format(day=_day(reminder, language, workdays))
+    due = occurrence_label(reminder.due, phrase, t, workdays)
     lines = [plain(t.gettext("Deadline: {due}").format(due=due))]
     receivers = [directory.get(u).name for u in reminder.task.recipients if u in directory]
     if receivers:
