@@ -171,6 +171,7 @@ async def measure(config: DrainConfig, population: Population, work: Path) -> di
                                            rate=config.due_rate)
                     await asyncio.sleep(config.baseline)
                 cpu = (time.process_time(), (await telegram.request(cmd="cpu"))["seconds"])
+                machine: tuple[float, ...] | None = machine_cpu()
                 released = time.monotonic()
                 await release(app, last_id)
                 service.scheduler.worker.wake.set()
@@ -179,6 +180,7 @@ async def measure(config: DrainConfig, population: Population, work: Path) -> di
                 finished = time.monotonic()
                 cpu = (time.process_time() - cpu[0],
                        (await telegram.request(cmd="cpu"))["seconds"] - cpu[1])
+                machine = _difference(machine_cpu(), machine)
                 answers_file = work / "due_answers.json"
                 if config.due_rate > 0:
                     await telegram.request(cmd="stop_load", path=str(answers_file))
@@ -196,7 +198,36 @@ async def measure(config: DrainConfig, population: Population, work: Path) -> di
     # CPU use of each process over the drain: is either of them the bottleneck?
     result["bot_cpu_percent"] = _round(100 * cpu[0] / (finished - released), 1)
     result["telegram_cpu_percent"] = _round(100 * cpu[1] / (finished - released), 1)
+    if machine is not None:
+        busy, steal, iowait = machine
+        # Whatever else ran on the machine meanwhile (another process, the hypervisor
+        # taking the CPU away) slows the drain down without being the bot's fault.
+        result["other_cpu_percent"] = _round(
+            100 * (busy - cpu[0] - cpu[1]) / (finished - released), 1)
+        result["steal_percent"] = _round(100 * steal / (finished - released), 1)
+        result["iowait_percent"] = _round(100 * iowait / (finished - released), 1)
     return result
+
+
+def machine_cpu() -> tuple[float, float, float] | None:
+    """Busy, stolen and I/O-wait CPU seconds of the whole machine so far (all
+    cores), from /proc/stat; None where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(field) for field in stat.readline().split()[1:9]]
+    except OSError:
+        return None
+    user, nice, system, _idle, iowait, irq, softirq, steal = ticks
+    per_second = os.sysconf("SC_CLK_TCK")
+    return ((user + nice + system + irq + softirq) / per_second, steal / per_second,
+            iowait / per_second)
+
+
+def _difference(after: tuple[float, ...] | None,
+                before: tuple[float, ...] | None) -> tuple[float, ...] | None:
+    if after is None or before is None:
+        return None
+    return tuple(a - b for a, b in zip(after, before, strict=True))
 
 
 def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
@@ -234,6 +265,8 @@ def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
         "requests": requests,
         "answered_429": statuses_seen.get(429, 0),
         "answered_429_to_due": sum(1 for c in during if c[2] == 429 and c[1] in probes),
+        # When they came (seconds after the drain started): the start burst or later.
+        "answered_429_at": [round(c[3] - released, 2) for c in during if c[2] == 429][:20],
         "percent_429": _round(100 * statuses_seen.get(429, 0) / requests if requests else 0, 3),
         "other_errors": sum(n for s, n in statuses_seen.items() if s not in (200, 429)),
         "lost": lost,

@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,8 +115,21 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
         return result
 
 
+def _commit() -> str | None:
+    """The code measured: HEAD, marked when the working tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True, cwd=drain.REPO).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True,
+                               cwd=drain.REPO).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{head}+changes" if dirty else head
+
+
 def _machine() -> dict[str, Any]:
-    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+    return {"commit": _commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
             "platform": platform.platform(), "load_average": [round(x, 2) for x in
                                                               os.getloadavg()]}
 
@@ -153,11 +167,19 @@ def _verdicts(summary: dict[str, Any]) -> list[str]:
             f"all messages = {100 * fraction:.1f} % of 30/s (steady "
             f"{100 * (d['fraction_of_limit_steady'] or 0):.1f} %); reminders alone "
             f"{d['reminders_per_second']} msg/s; busiest second {d['busiest_second']}")
+        when = d.get("answered_429_at")
         lines.append(f"[{mark(d['percent_429'] <= MAX_429_PERCENT)}] 429 answers: "
-                     f"{d['answered_429']} of {d['requests']} ({d['percent_429']} %)")
+                     f"{d['answered_429']} of {d['requests']} ({d['percent_429']} %)"
+                     + (f", at {when} s into the drain" if isinstance(when, list) and when
+                        else ""))
         lines.append(f"[{mark(d['lost'] == 0 and d['duplicates'] == 0)}] lost {d['lost']}, "
                      f"duplicates {d['duplicates']}, unexpected {d['unexpected_recipients']}"
                      f"; rows retried {d['rows_retried']}; outbox {d['outbox_status']}")
+        if "other_cpu_percent" in d:
+            lines.append(f"         CPU over the drain: bot {d['bot_cpu_percent']} %, "
+                         f"fake Telegram {d['telegram_cpu_percent']} %, everything else "
+                         f"{d['other_cpu_percent']} %, stolen {d['steal_percent']} %, "
+                         f"I/O wait {d['iowait_percent']} % (100 % = one core)")
         due, base = d["due"], d["due_baseline"]
         if due["asked"]:
             p99 = due["p99_ms"]

@@ -48,13 +48,15 @@ def busiest_second(times: Iterable[float]) -> int:
 
 
 def medians(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Field by field, the median of the runs' numbers (nested dicts too); a field
-    that is not a number in every run keeps the first run's value."""
+    """Field by field, the median of the runs' numbers (nested dicts too); lists are
+    pooled; any other field keeps the first run's value."""
     merged: dict[str, Any] = {}
     for key, first in runs[0].items():
         values = [run.get(key) for run in runs]
         if isinstance(first, Mapping) and all(isinstance(v, Mapping) for v in values):
             merged[key] = medians([v for v in values if isinstance(v, Mapping)])
+        elif all(isinstance(v, list) for v in values):
+            merged[key] = sorted(x for v in values if isinstance(v, list) for x in v)
         elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             merged[key] = statistics.median(v for v in values if isinstance(v, int | float))
         else:
