@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,7 +14,6 @@ from bot.plans import Plan
 from bot.units import Directory
 from storage.chats import bind_chat, get_chat, upsert_chat
 from storage.conversations import set_state
-from storage.db import create_engine
 from storage.invites import create_invite
 from storage.members import get_member, upsert_member
 from storage.migrate import alembic_config, current, downgrade, upgrade
@@ -22,26 +21,10 @@ from storage.models import Base
 from storage.plans import save_plan, task_ids_by_code
 from storage.progress import record_update
 from storage.units import save_directory
+from tests.storage.inspection import inspect_database, table_columns
 
 NEW_TABLES = {"invites", "join_requests", "conversation_states"}
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-async def _inspect(url: str, work: Any) -> Any:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(work)
-    finally:
-        await engine.dispose()
-
-
-def _schema(connection: Connection) -> dict[str, set[str]]:
-    inspector = inspect(connection)
-    return {
-        table: {column["name"] for column in inspector.get_columns(table)}
-        for table in inspector.get_table_names()
-    }
 
 
 def _old_rows(connection: Connection) -> tuple[Any, ...]:
@@ -79,23 +62,23 @@ async def test_down_to_0001_and_up_again_keeps_the_data(
     plan: Plan, now: datetime,
 ) -> None:
     member_id = await _fill(sessionmaker, directory, plan, now)
-    before = await _inspect(database_url, _old_rows)
+    before = await inspect_database(database_url, _old_rows)
 
     await downgrade(database_url, "0001")
     assert await current(database_url) == "0001"
-    schema = await _inspect(database_url, _schema)
+    schema = await inspect_database(database_url, table_columns)
     assert not NEW_TABLES & set(schema)
     assert "chat_id" not in schema["members"]
     assert not {"bound_by", "updated_at"} & schema["chats"]
     # The old rows survive, progress updates still name their member.
-    assert await _inspect(database_url, _old_rows) == before
+    assert await inspect_database(database_url, _old_rows) == before
     assert before[1] == [(member_id, "so-xd")]
 
     await upgrade(database_url)
     assert await current(database_url) == HEAD
-    schema = await _inspect(database_url, _schema)
+    schema = await inspect_database(database_url, table_columns)
     assert set(schema) == {*Base.metadata.tables, "alembic_version"}
-    assert await _inspect(database_url, _old_rows) == before
+    assert await inspect_database(database_url, _old_rows) == before
     async with sessionmaker() as session:
         member = await get_member(session, "telegram", "42")
         chat = await get_chat(session, "telegram", "-100")

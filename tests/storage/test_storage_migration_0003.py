@@ -12,13 +12,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.units import Directory
-from storage.db import create_engine
 from storage.members import add_absence, set_muted, upsert_member
 from storage.migrate import current, downgrade, upgrade
 from storage.models import Base
 from storage.outbox import OutboxDraft, claim, enqueue, enqueue_many, mark_sent
 from storage.rate import take_slot
 from storage.reminder_settings import add_calendar_day, set_state, set_unit_settings
+from tests.storage.inspection import inspect_database, table_columns
 
 NEW_TABLES = {
     "member_absences", "calendar_days", "unit_reminder_settings", "scheduler_state", "send_rate"
@@ -26,23 +26,6 @@ NEW_TABLES = {
 NEW_OUTBOX_COLUMNS = {
     "kind", "group_key", "recipient_member_id", "claimed_by", "lease_until", "updated_at"
 }
-
-
-async def _inspect(url: str, work: Any) -> Any:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(work)
-    finally:
-        await engine.dispose()
-
-
-def _schema(connection: Connection) -> dict[str, set[str]]:
-    inspector = inspect(connection)
-    return {
-        table: {column["name"] for column in inspector.get_columns(table)}
-        for table in inspector.get_table_names()
-    }
 
 
 def _old_rows(connection: Connection) -> tuple[Any, ...]:
@@ -109,25 +92,25 @@ async def test_down_to_0002_and_up_again_keeps_the_data(
     now: datetime,
 ) -> None:
     await _fill(sessionmaker, now)
-    before = await _inspect(database_url, _old_rows)
+    before = await inspect_database(database_url, _old_rows)
     assert len(before[1]) == 4
 
     await downgrade(database_url, "0002")
     assert await current(database_url) == "0002"
-    schema = await _inspect(database_url, _schema)
+    schema = await inspect_database(database_url, table_columns)
     assert not NEW_TABLES & set(schema)
     assert not NEW_OUTBOX_COLUMNS & schema["outbox"]
     assert "muted" not in schema["members"]
     # The outbox was rebuilt on SQLite: its rows, ids and states come through.
-    assert await _inspect(database_url, _old_rows) == before
+    assert await inspect_database(database_url, _old_rows) == before
 
     await upgrade(database_url)
-    assert await _inspect(database_url, _old_rows) == before
-    muted, outbox = await _inspect(database_url, _new_columns)
+    assert await inspect_database(database_url, _old_rows) == before
+    muted, outbox = await inspect_database(database_url, _new_columns)
     # Existing rows get the defaults: nobody muted, every message a plain notice.
     assert [bool(value) for value in muted] == [False, False]
     assert outbox == [("notice", None, None, None, None)] * 4
-    differences, checks = await _inspect(database_url, _differences)
+    differences, checks = await inspect_database(database_url, _differences)
     assert differences == []
     assert checks == {
         table.name: {str(c.name) for c in table.constraints if isinstance(c, CheckConstraint)}
