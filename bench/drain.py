@@ -243,6 +243,7 @@ def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
     in_span = [c for c in during if first <= c[3] <= last]
     all_ok_times = [c[3] for c in in_span if c[2] == 200]
     statuses_seen = Counter(c[2] for c in during)
+    busiest = busiest_second(all_ok_times)
     requests = len(during)
     # Each row's chat is its own (one reminder per officer or group), so a chat
     # that got fewer messages than rows lost some, and more than rows got repeats.
@@ -261,7 +262,9 @@ def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
         "all_messages_per_second_steady": _round(middle_rate(all_ok_times)),
         "fraction_of_limit": _round((rate(all_ok_times) or 0) / TELEGRAM_LIMIT, 4),
         "fraction_of_limit_steady": _round((middle_rate(all_ok_times) or 0) / TELEGRAM_LIMIT, 4),
-        "busiest_second": busiest_second(all_ok_times),
+        "busiest_second": busiest[0],
+        # Seconds after the drain started: the start burst (both buckets full) or later.
+        "busiest_second_at": None if busiest[1] is None else round(busiest[1] - released, 2),
         "requests": requests,
         "answered_429": statuses_seen.get(429, 0),
         "answered_429_to_due": sum(1 for c in during if c[2] == 429 and c[1] in probes),

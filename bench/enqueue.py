@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import bot.usecases.reminders as reminder_usecase
-from bench.world import PREVIOUS_TICK, TICK, clear_outbox, outbox_rows, set_last_tick
+from bench.world import (
+    PREVIOUS_TICK,
+    TICK,
+    clear_outbox,
+    outbox_rows,
+    payload_bytes,
+    set_last_tick,
+)
 from bot.app import App
 from storage import chats as chat_store
 from storage import members as member_store
@@ -36,6 +43,7 @@ class EnqueueResult:
     replay_enqueued: int  # the same tick again (restart, second process): must be 0
     replay_seconds: float
     rows_in_outbox: int
+    payload_bytes: int  # JSON of every row's message, summed: what the insert writes
 
     @property
     def rows_per_second(self) -> float:
@@ -58,7 +66,8 @@ async def measure(app: App) -> EnqueueResult:
     replay = await engine.tick(TICK)
     replay_seconds = time.perf_counter() - started
     return EnqueueResult(first.enqueued, seconds, following.enqueued, next_seconds,
-                         replay.enqueued, replay_seconds, await outbox_rows(app.sessions))
+                         replay.enqueued, replay_seconds, await outbox_rows(app.sessions),
+                         await payload_bytes(app.sessions))
 
 
 @dataclass
@@ -102,7 +111,7 @@ def _hooks(app: App, into: Breakdown) -> Iterator[None]:
         (engine, "schedule", "schedule (plans × calendar)"),
         (member_store, "reachable_members", "query: reachable members"),
         (chat_store, "bound_chats_for_units", "query: bound groups"),
-        (engine, "render", "render one reply per recipient"),
+        (engine, "render", "render replies"),
         (reminder_usecase, "reply_to_payload", "reply → JSON payload"),
         (outbox_store, "enqueue_many", "INSERT … ON CONFLICT (executemany)"),
     ]
@@ -173,7 +182,9 @@ class _CProfile:
 def _write_profile(profiler: Any, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     if hasattr(profiler, "output_text"):
-        text = str(profiler.output_text(unicode=True, color=False, show_all=False))
+        # Every frame: SQLAlchemy's own (parameter processing, ORM loading) is where
+        # much of the time goes, and the default view hides library frames.
+        text = str(profiler.output_text(unicode=True, color=False, show_all=True))
     else:
         import pstats
 

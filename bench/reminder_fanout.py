@@ -94,6 +94,9 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
                 "replay_rows": measured.replay_enqueued,
                 "replay_seconds": round(measured.replay_seconds, 3),
                 "rows_in_outbox": measured.rows_in_outbox,
+                "payload_bytes_per_row": round(
+                    measured.payload_bytes / max(1, measured.rows_in_outbox)),
+                "payload_megabytes": round(measured.payload_bytes / 1e6, 1),
             }
             profile = args.profile if index == 0 else None
             parts = await enqueue.breakdown(app, profile)
@@ -101,6 +104,7 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
                 "total_seconds": round(parts.total, 3),
                 **{name: round(seconds, 3) for name, seconds in parts.seconds.items()},
             }
+            result["enqueue_breakdown_calls"] = parts.calls
             if parts.missing:
                 result["enqueue_breakdown"]["not_hooked"] = parts.missing
             if parts.profile:
@@ -166,7 +170,8 @@ def _verdicts(summary: dict[str, Any]) -> list[str]:
             f"outbox_rate {d['outbox_rate']}: {d['all_messages_per_second']} msg/s "
             f"all messages = {100 * fraction:.1f} % of 30/s (steady "
             f"{100 * (d['fraction_of_limit_steady'] or 0):.1f} %); reminders alone "
-            f"{d['reminders_per_second']} msg/s; busiest second {d['busiest_second']}")
+            f"{d['reminders_per_second']} msg/s; busiest second {d['busiest_second']}"
+            + (f" (at {d['busiest_second_at']} s)" if "busiest_second_at" in d else ""))
         when = d.get("answered_429_at")
         lines.append(f"[{mark(d['percent_429'] <= MAX_429_PERCENT)}] 429 answers: "
                      f"{d['answered_429']} of {d['requests']} ({d['percent_429']} %)"

@@ -36,15 +36,17 @@ def middle_rate(times: Sequence[float], trim: float = 0.1) -> float | None:
     return rate(ordered[cut:len(ordered) - cut])
 
 
-def busiest_second(times: Iterable[float]) -> int:
-    """The most events in any one-second window [t, t + 1)."""
+def busiest_second(times: Iterable[float]) -> tuple[int, float | None]:
+    """The most events in any one-second window [t, t + 1), and when that window
+    began (None without events)."""
     ordered = sorted(times)
-    most, start = 0, 0
+    most, start, began = 0, 0, None
     for end, at in enumerate(ordered):
         while ordered[start] <= at - 1.0:
             start += 1
-        most = max(most, end - start + 1)
-    return most
+        if end - start + 1 > most:
+            most, began = end - start + 1, ordered[start]
+    return most, began
 
 
 def medians(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -58,7 +60,9 @@ def medians(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         elif all(isinstance(v, list) for v in values):
             merged[key] = sorted(x for v in values if isinstance(v, list) for x in v)
         elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            merged[key] = statistics.median(v for v in values if isinstance(v, int | float))
+            middle = statistics.median(v for v in values if isinstance(v, int | float))
+            # An even number of runs averages the middle two: keep counts whole.
+            merged[key] = int(middle) if float(middle).is_integer() else round(middle, 3)
         else:
             merged[key] = first
     return merged

@@ -103,6 +103,13 @@ async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> int:
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 
 
+async def payload_bytes(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The stored JSON of every outbox row's message (ASCII: characters are bytes)."""
+    async with sessions() as session:
+        return int(await session.scalar(select(func.sum(func.length(OutboxMessage.payload))))
+                   or 0)
+
+
 async def clear_outbox(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         await session.execute(delete(OutboxMessage))
