@@ -35,6 +35,28 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A photo or document the platform already holds, by the platform's own id:
+    what an admin sent to be broadcast. Only ``channel`` can send it again by id;
+    elsewhere it degrades to its caption and a note."""
+
+    kind: str  # "photo" | "document"
+    channel: str
+    file_id: str
+    filename: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "channel": self.channel, "file_id": self.file_id,
+                "filename": self.filename}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Media:
+        filename = data.get("filename")
+        return cls(str(data["kind"]), str(data["channel"]), str(data["file_id"]),
+                   str(filename) if filename else None)
+
+
+@dataclass(frozen=True)
 class Incoming:
     channel: str  # "telegram", "zalo", "local"
     chat_id: str
@@ -49,6 +71,8 @@ class Incoming:
     chat_title: str | None = None
     event: ChatEvent | None = None
     migrated_to: str | None = None  # with ChatEvent.MIGRATED
+    media: Media | None = None  # a photo or document sent with (or instead of) text
+    forwarded: bool = False  # forwarded from another chat
 
 
 @dataclass(frozen=True)
@@ -63,9 +87,16 @@ class Option:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file the bot made (a spreadsheet, a chart): sent as a document, or as a
+    picture when it is an image."""
+
     filename: str
     content: bytes
     mime_type: str
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
 
 
 @dataclass(frozen=True)
@@ -75,18 +106,24 @@ class Reply:
     edit: bool = False  # replace the message whose option was chosen
     attachment: Attachment | None = None
     to: Address | None = None  # another chat (an admin, the requester); None: this one
+    media: Media | None = None  # a platform file to send again, the body as its caption
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
     """A reply as JSON, for an outbox row: it is rendered by the channel at send time."""
-    return {
+    payload: dict[str, Any] = {
         "body": [[span.text, span.style.value] for span in reply.body.spans],
         "options": [[[o.label, o.data] for o in row] for row in reply.options],
     }
+    if reply.media is not None:
+        payload["media"] = reply.media.to_dict()
+    return payload
 
 
 def reply_from_payload(payload: dict[str, Any]) -> Reply:
     body = Rich(tuple(Span(str(text), Style(style)) for text, style in payload.get("body", [])))
     options = tuple(tuple(Option(str(label), str(data)) for label, data in row)
                     for row in payload.get("options", []))
-    return Reply(body, options=options)
+    media = payload.get("media")
+    return Reply(body, options=options,
+                 media=Media.from_dict(media) if isinstance(media, dict) else None)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,17 @@ LEASE = timedelta(minutes=2)
 LEASE_SAFETY = 0.75  # stop sending from a batch once this share of its lease is used
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=30)
+
+
+class Failure(StrEnum):
+    """Why a message could not be delivered, as the admin is told (stored on the row)."""
+
+    BLOCKED = "blocked"  # the person blocked the bot
+    REMOVED = "removed"  # the bot was removed from the group, or the group is gone
+    DEACTIVATED = "deactivated"  # the account no longer exists
+    UNREACHABLE = "unreachable"  # refused for good, no reason given
+    REJECTED = "rejected"  # the platform refused the message itself (bad request)
+    GAVE_UP = "gave_up"  # still failing after every retry
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Gone:
     """The recipient refuses for good (blocked the bot, removed it from the group)."""
 
     error: str
+    reason: Failure = Failure.UNREACHABLE
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,9 @@ class OutboxWorker:
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  channels: Mapping[str, OutboxChannel], *, clock: Clock, owner: str,
                  rate_per_second: float, sleep: Sleep = asyncio.sleep,
-                 batch: int = BATCH, lease: timedelta = LEASE) -> None:
+                 batch: int = BATCH, lease: timedelta = LEASE,
+                 group_key: str | None = None) -> None:
+        """``group_key``: send only that broadcast's (or occurrence's) rows."""
         self.sessions = sessions
         self.channels = dict(channels)
         self.clock = clock
@@ -88,6 +103,7 @@ class OutboxWorker:
         self.sleep = sleep
         self.batch = batch
         self.lease = lease
+        self.group_key = group_key
         self.wake = asyncio.Event()
         self._paused_until: datetime | None = None
 
@@ -114,7 +130,8 @@ class OutboxWorker:
             async with self.sessions.begin() as session:
                 rows = await outbox_store.claim(
                     session, owner=self.owner, now=claimed_at, limit=self.batch,
-                    lease=self.lease, channels=list(self.channels))
+                    lease=self.lease, channels=list(self.channels),
+                    group_key=self.group_key)
                 claimed = [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts)
                            for r in rows]
             if not claimed:
@@ -173,15 +190,20 @@ class OutboxWorker:
                         self._paused_until = now + timedelta(seconds=after)
                     if attempts >= MAX_ATTEMPTS:
                         await outbox_store.mark_failed(session, row_id, owner=self.owner,
-                                                       at=now, error=f"gave up: {reason}")
+                                                       at=now, error=f"gave up: {reason}",
+                                                       failure=Failure.GAVE_UP)
                     else:
                         delay = timedelta(seconds=after) if after else backoff(attempts)
                         await outbox_store.mark_retry(session, row_id, owner=self.owner,
                                                       at=now, next_attempt_at=now + delay,
                                                       error=reason)
-                case Gone(error=reason) | Failed(error=reason):
+                case Gone(error=reason, reason=failure):
                     await outbox_store.mark_failed(session, row_id, owner=self.owner,
-                                                   at=now, error=reason)
+                                                   at=now, error=reason, failure=failure)
+                case Failed(error=reason):
+                    await outbox_store.mark_failed(session, row_id, owner=self.owner,
+                                                   at=now, error=reason,
+                                                   failure=Failure.REJECTED)
         if isinstance(outcome, Gone):
             await self.channels[channel].unreachable(chat_id)
         return True

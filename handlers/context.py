@@ -12,6 +12,7 @@ from bot.messages import ChatKind, Incoming
 from bot.ports import ChannelPort
 from bot.services import Services
 from bot.usecases import UseCases
+from bot.usecases.audit import AuditLog
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
 from bot.usecases.onboarding import Onboarding
@@ -55,6 +56,14 @@ class Context:
     @property
     def reminders(self) -> ReminderEngine:
         return self.app.reminders
+
+    @property
+    def audit(self) -> AuditLog:
+        return self.app.audit
+
+    @property
+    def is_admin(self) -> bool:
+        return self.member is not None and self.member.is_admin
 
     @property
     def today(self) -> date:

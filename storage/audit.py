@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
@@ -27,3 +28,10 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def recent_entries(session: AsyncSession, limit: int) -> list[AuditEntry]:
+    """The latest ``limit`` entries, newest first."""
+    return list(await session.scalars(
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    ))

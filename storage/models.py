@@ -375,6 +375,9 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String)
     lease_until: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]  # last status change; NULL on rows before 0003
+    # Why a 'failed' row failed, as a short code (bot.outbox.Failure): what a
+    # broadcast summary tells the admin ("blocked the bot", "removed from the group").
+    failure: Mapped[str | None] = mapped_column(String)
 
 
 class AuditEntry(Base):
@@ -393,4 +396,5 @@ class AuditEntry(Base):
 # The reminder engine's tables live in a module of their own to keep this one
 # readable; importing it here puts them on Base.metadata for Alembic and the tests.
 # A plain module import, so that either module may be imported first.
+import storage.models_broadcasts  # noqa: E402
 import storage.models_reminders  # noqa: E402, F401

@@ -128,8 +128,11 @@ async def claim(
     limit: int,
     lease: timedelta,
     channels: Collection[str] | None = None,
+    group_key: str | None = None,
 ) -> list[OutboxMessage]:
-    """Take up to ``limit`` claimable rows for ``owner``, oldest due first.
+    """Take up to ``limit`` claimable rows for ``owner``, oldest due first; only those
+    of one broadcast or occurrence when ``group_key`` is given (a shell command that
+    sends one broadcast and nothing else).
 
     ``owner`` must be unique per running worker (say host, pid and a random part):
     it is what tells a worker's rows from its successor's after a takeover.
@@ -146,6 +149,8 @@ async def claim(
     due = select(OutboxMessage.id).where(_claimable(now))
     if channels is not None:
         due = due.where(OutboxMessage.channel.in_(list(channels)))
+    if group_key is not None:
+        due = due.where(OutboxMessage.group_key == group_key)
     due_ids = (
         due.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
@@ -212,11 +217,14 @@ async def mark_retry(
 
 
 async def mark_failed(
-    session: AsyncSession, message_id: int, *, owner: str, at: datetime, error: str
+    session: AsyncSession, message_id: int, *, owner: str, at: datetime, error: str,
+    failure: str | None = None,
 ) -> bool:
-    """Failed for good (the chat is gone, the payload is refused, attempts ran out)."""
+    """Failed for good (the chat is gone, the payload is refused, attempts ran out);
+    ``failure`` is the short reason code a summary shows (``bot.outbox.Failure``)."""
     return await _finish(session, message_id, owner, {
-        "status": OutboxStatus.FAILED.value, "last_error": error, "updated_at": at,
+        "status": OutboxStatus.FAILED.value, "last_error": error, "failure": failure,
+        "updated_at": at,
     })
 
 

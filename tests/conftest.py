@@ -20,8 +20,11 @@ import pytest
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app import App, running_app
+from bot.config import Settings
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
+from tests.conversation_kit import ADMIN, NOW, FakePort
 
 # As in production (bot/channels/telegram/__init__.py): PTB 22's future duration form.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -112,3 +115,21 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+# --- the conversation layer (tests/conversation_kit.py) --------------------------------
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                        admins=(f"chat:{ADMIN}",))
+    async with running_app(settings, clock=lambda: NOW) as running:
+        yield running
+
+
+@pytest.fixture
+def port(app: App) -> FakePort:
+    fake = FakePort()
+    app.router.add_port(fake)
+    return fake

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bot.channels.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from bot.config import Settings
 from bot.runner import Service
 from tests.fakes.telegram_api import Call, FakeTelegramApi
+from tests.fakes.telegram_updates import callback_update, message_update
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 _update_ids = itertools.count(1)
@@ -122,3 +124,37 @@ async def telegram_bot(tmp_path: Path, *, webhook: bool = True,
                 yield Harness(api, app, service, clock, sleeps)
             finally:
                 await service.stop()
+
+
+# --- what a test does as a Telegram user ------------------------------------------
+
+
+async def say(tg: Harness, user: int, text: str, **kw: object) -> None:
+    assert await tg.post(message_update(text, user_id=user, **kw)) == 200  # type: ignore[arg-type]
+
+
+async def press(tg: Harness, user: int, data: str, *, message_id: int, **kw: object) -> None:
+    update = callback_update(data, user_id=user, message_id=message_id, **kw)  # type: ignore[arg-type]
+    assert await tg.post(update) == 200
+
+
+async def invite(tg: Harness, unit: str = "Sở Tư pháp") -> str:
+    count = len(tg.api.sent_messages(ADMIN_ID)) + 1
+    await say(tg, ADMIN_ID, f"/invite {unit}")
+    text = await tg.text_to(ADMIN_ID, count)
+    match = re.search(r"https://t\.me/NhacViecBot\?start=([A-Za-z0-9_-]+)", text)
+    assert match, text
+    return match.group(1)
+
+
+async def join(tg: Harness, user: int, unit: str = "Sở Tư pháp") -> None:
+    code = await invite(tg, unit)
+    count = len(tg.api.sent_messages(user)) + 1
+    await say(tg, user, f"/start {code}")
+    assert "Bạn đã là thành viên" in await tg.text_to(user, count)
+
+
+def last_message_id(tg: Harness, chat_id: int) -> int:
+    calls = [c for c in tg.api.calls_to("sendMessage")
+             if str(c.params.get("chat_id")) == str(chat_id) and c.ok]
+    return int(calls[-1].result["message_id"])

@@ -3,77 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import pytest
-
-from bot.app import App, running_app
-from bot.config import Settings
-from bot.messages import Address, ChatEvent, ChatKind, Incoming, Reply
+from bot.app import App
+from bot.messages import Address, ChatEvent
 from bot.rich import to_plain
-
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-NOW = datetime(2023, 8, 10, 9, 0, tzinfo=HANOI)
-ADMIN = "100"
-
-
-class FakePort:
-    """A channel with deep links and groups, whose group admins the test decides."""
-
-    name = "chat"
-
-    def __init__(self) -> None:
-        self.chat_admins: set[tuple[str, str]] = set()
-
-    def invite_link(self, code: str) -> str | None:
-        return f"https://t.me/NhacViecBot?start={code}"
-
-    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
-        return (chat_id, user_id) in self.chat_admins
-
-
-@pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-                        admins=(f"chat:{ADMIN}",))
-    async with running_app(settings, clock=lambda: NOW) as running:
-        yield running
-
-
-@pytest.fixture
-def port(app: App) -> FakePort:
-    fake = FakePort()
-    app.router.add_port(fake)
-    return fake
-
-
-async def say(app: App, user: str, text: str = "", *, choice: str | None = None,
-              at: datetime = NOW, chat: str | None = None, group: bool = False,
-              name: str = "Nguyễn Văn A", event: ChatEvent | None = None,
-              migrated_to: str | None = None, language: str | None = "vi") -> list[Reply]:
-    return await app.router.handle(Incoming(
-        channel="chat", chat_id=chat or user, user_id=user, received_at=at, text=text,
-        choice=choice, chat_kind=ChatKind.GROUP if group else ChatKind.PRIVATE,
-        display_name=name, language_code=language, message_id="7", chat_title="Nhóm",
-        event=event, migrated_to=migrated_to))
-
-
-def text(replies: list[Reply]) -> str:
-    return "\n".join(to_plain(r.body) for r in replies)
-
-
-def data(replies: list[Reply]) -> list[str]:
-    return [o.data for r in replies for row in r.options for o in row]
-
-
-async def invite_code(app: App, port: FakePort, unit: str = "Sở Tư pháp") -> str:
-    replies = await say(app, ADMIN, f"/invite {unit}")
-    link = next(line for line in text(replies).splitlines() if "start=" in line)
-    return link.rsplit("=", 1)[1]
-
+from tests.conversation_kit import ADMIN, NOW, FakePort, data, invite_code, joined, say, text
 
 # --- onboarding ---------------------------------------------------------------------------
 
@@ -167,11 +102,6 @@ async def test_language_follows_the_app_until_chosen(app: App, port: FakePort) -
 
 
 # --- progress updates ------------------------------------------------------------------------
-
-
-async def joined(app: App, port: FakePort, user: str = "1", unit: str = "Sở Tư pháp") -> None:
-    code = await invite_code(app, port, unit)
-    await say(app, user, f"/start {code}")
 
 
 async def test_update_by_buttons_then_undo(app: App, port: FakePort) -> None:

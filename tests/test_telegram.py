@@ -22,12 +22,21 @@ from storage.members import get_member
 from storage.progress import recent_updates
 from storage.units import save_directory
 from tests.fakes.telegram_updates import (
-    callback_update,
     message_update,
     migrate_update,
     my_chat_member_update,
 )
-from tests.telegram_harness import ADMIN_ID, SECRET, Harness, telegram_bot
+from tests.telegram_harness import (
+    ADMIN_ID,
+    SECRET,
+    Harness,
+    invite,
+    join,
+    last_message_id,
+    press,
+    say,
+    telegram_bot,
+)
 
 OFFICER, OTHER, GROUP = 201, 202, -4001
 
@@ -36,37 +45,6 @@ OFFICER, OTHER, GROUP = 201, 202, -4001
 async def tg(tmp_path: Path) -> AsyncIterator[Harness]:
     async with telegram_bot(tmp_path) as harness:
         yield harness
-
-
-async def say(tg: Harness, user: int, text: str, **kw: object) -> None:
-    assert await tg.post(message_update(text, user_id=user, **kw)) == 200  # type: ignore[arg-type]
-
-
-async def press(tg: Harness, user: int, data: str, *, message_id: int, **kw: object) -> None:
-    update = callback_update(data, user_id=user, message_id=message_id, **kw)  # type: ignore[arg-type]
-    assert await tg.post(update) == 200
-
-
-async def invite(tg: Harness, unit: str = "Sở Tư pháp") -> str:
-    count = len(tg.api.sent_messages(ADMIN_ID)) + 1
-    await say(tg, ADMIN_ID, f"/invite {unit}")
-    text = await tg.text_to(ADMIN_ID, count)
-    match = re.search(r"https://t\.me/NhacViecBot\?start=([A-Za-z0-9_-]+)", text)
-    assert match, text
-    return match.group(1)
-
-
-async def join(tg: Harness, user: int, unit: str = "Sở Tư pháp") -> None:
-    code = await invite(tg, unit)
-    count = len(tg.api.sent_messages(user)) + 1
-    await say(tg, user, f"/start {code}")
-    assert "Bạn đã là thành viên" in await tg.text_to(user, count)
-
-
-def last_message_id(tg: Harness, chat_id: int) -> int:
-    calls = [c for c in tg.api.calls_to("sendMessage")
-             if str(c.params.get("chat_id")) == str(chat_id) and c.ok]
-    return int(calls[-1].result["message_id"])
 
 
 # --- start-up ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
@@ -25,6 +26,7 @@ CHANNEL = "local"
 LineReader = Callable[[str], Awaitable[str | None]]  # None: input is closed
 LineWriter = Callable[[str], None]
 QUIT_WORDS = ("/quit", "/exit", "/thoat")
+FILES_DIR = Path("nhacviec-files")  # where files the bot sends (exports, charts) land
 SWITCH_WORDS = ("/persona", "/doivai")
 
 
@@ -47,8 +49,9 @@ async def read_stdin(prompt: str) -> str | None:
 
 class TerminalChat:
     def __init__(self, app: App, read_line: LineReader, write: LineWriter,
-                 *, language: str | None = None) -> None:
+                 *, language: str | None = None, files_dir: Path = FILES_DIR) -> None:
         self.app = app
+        self.files_dir = files_dir
         self.read_line = read_line
         self.write = write
         self.language = language or app.settings.default_language
@@ -153,13 +156,22 @@ class TerminalChat:
     async def unreachable(self, chat_id: str) -> None:
         return None
 
-    async def _deliver_elsewhere(self, chat_id: str, reply: Reply) -> None:
+    async def _deliver_elsewhere(self, chat_id: str, reply: Reply) -> str | None:
         """A message for another local persona (an admin's request card): show it,
         marked, since one terminal plays every part."""
         self.write(f"📨 [{chat_id}] " + to_plain(reply.body))
+        return ""
 
     def show(self, reply: Reply) -> None:
+        if reply.media is not None:
+            self.write(f"[📎 {reply.media.filename or reply.media.kind}]")
         self.write(to_plain(reply.body))
+        if reply.attachment is not None:
+            # A terminal cannot show a file: it is saved, and the path shown.
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / Path(reply.attachment.filename).name
+            path.write_bytes(reply.attachment.content)
+            self.write(f"📎 {path}")
         lines = self.choices.offer(CHANNEL, reply.options, self.app.clock())
         if lines:
             self.write("  ".join(lines))

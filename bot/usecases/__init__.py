@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services import Services
+from bot.usecases.audit import AuditLog
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
 from bot.usecases.onboarding import Onboarding
@@ -26,10 +27,11 @@ class UseCases:
     conversations: Conversations
     preferences: Preferences
     reminders: ReminderEngine
+    audit: AuditLog
 
     @classmethod
     def build(cls, services: Services, render: Renderer) -> UseCases:
         """``render`` words the reminders: a view, so the composition root passes it in."""
         return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
                    Conversations(services), Preferences(services),
-                   ReminderEngine(services, render))
+                   ReminderEngine(services, render), AuditLog(services))

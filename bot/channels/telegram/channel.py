@@ -81,7 +81,7 @@ class TelegramChannel:
         self._in_flight = 0
         self._settled = asyncio.Event()
         self._settled.set()
-        self.delivery.register(CHANNEL, self.sender_for_delivery)
+        self.delivery.register(CHANNEL, self.sender_for_delivery, self.sender_for_edit)
         app.router.add_port(self)
 
     # --- what the conversation layer may ask (ChannelPort) --------------------------
@@ -211,8 +211,12 @@ class TelegramChannel:
             else:
                 await self.sender.send(incoming.chat_id, reply)
 
-    async def sender_for_delivery(self, chat_id: str, reply: Reply) -> None:
-        await self.sender.send(chat_id, reply)
+    async def sender_for_delivery(self, chat_id: str, reply: Reply) -> str | None:
+        message = await self.sender.send(chat_id, reply)
+        return str(message.message_id) if message is not None else None
+
+    async def sender_for_edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        await self.sender.edit(chat_id, message_id, reply)
 
     # --- the outbox (reminders, broadcasts): one attempt, outcome classified -----------
 

@@ -21,8 +21,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.messages import Reply
-from bot.outbox import Failed, Gone, Outcome, Retry, Sent
+from bot.messages import Media, Reply
+from bot.outbox import Failed, Failure, Gone, Outcome, Retry, Sent
 from bot.rich import split_lines, to_html, to_plain
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,42 @@ def _seconds(value: int | float | timedelta) -> float:
 
 async def _no_op(*_: str) -> None:
     return None
+
+
+def forbidden_reason(error: Forbidden) -> Failure:
+    """What Telegram's 403 means, from its wording ("bot was blocked by the user",
+    "bot was kicked from the group chat", "bot is not a member of …", "user is
+    deactivated")."""
+    text = error.message.lower()
+    if "blocked" in text:
+        return Failure.BLOCKED
+    if "kicked" in text or "not a member" in text or "chat not found" in text:
+        return Failure.REMOVED
+    if "deactivated" in text:
+        return Failure.DEACTIVATED
+    return Failure.UNREACHABLE
+
+
+def own_media(reply: Reply) -> Media | None:
+    """The reply's photo or document, when Telegram holds it (a file id from another
+    platform means nothing here: the renderer has worded a note instead)."""
+    media = reply.media
+    return media if media is not None and media.channel == "telegram" else None
+
+
+async def send_media(bot: Bot, chat: str, media: Media, caption: str | None,
+                     markup: InlineKeyboardMarkup | None) -> Message:
+    if media.kind == "photo":
+        return await bot.send_photo(chat, media.file_id, caption=caption,
+                                    parse_mode=ParseMode.HTML, reply_markup=markup)
+    return await bot.send_document(chat, media.file_id, caption=caption,
+                                   parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def media_caption(html: str) -> str | None:
+    """The whole text as the caption when it fits (1024 characters), else None: the
+    text then follows the file as messages of its own."""
+    return html if len(html) <= MessageLimit.CAPTION_LENGTH else None
 
 
 class TelegramSender:
@@ -94,8 +130,19 @@ class TelegramSender:
 
     async def send(self, chat_id: str, reply: Reply) -> Message | None:
         """Send ``reply``; the last message sent (the one carrying the buttons)."""
-        chunks = split_lines(to_html(reply.body), MessageLimit.MAX_TEXT_LENGTH)
+        html = to_html(reply.body)
+        chunks = split_lines(html, MessageLimit.MAX_TEXT_LENGTH)
         markup = keyboard(reply)
+        if (media := own_media(reply)) is not None:
+            caption = media_caption(html)
+
+            async def file(chat: str) -> Message:
+                return await send_media(self.bot, chat, media, caption,
+                                        markup if caption is not None else None)
+
+            sent = await self.call(chat_id, file)
+            if sent is None or caption is not None:
+                return sent
         if len(chunks) > MAX_MESSAGES:
             return await self._send_as_file(chat_id, reply, chunks[0], markup)
         last = None
@@ -138,8 +185,10 @@ class TelegramSender:
         assert attachment is not None
 
         async def request(chat: str) -> Message:
-            return await self.bot.send_document(
-                chat, InputFile(attachment.content, filename=attachment.filename))
+            upload = InputFile(attachment.content, filename=attachment.filename)
+            if attachment.is_image:
+                return await self.bot.send_photo(chat, upload)
+            return await self.bot.send_document(chat, upload)
 
         await self.call(chat_id, request)
 
@@ -169,11 +218,19 @@ async def deliver_once(bot: Bot, chat_id: str, reply: Reply,
                        on_migrated: OnMigrated = _no_op) -> Outcome:
     """One attempt for the outbox, which keeps its own retry schedule in the database
     (so retries survive a restart): the platform's answer, classified."""
-    chunks = split_lines(to_html(reply.body), MessageLimit.MAX_TEXT_LENGTH)
+    html = to_html(reply.body)
+    chunks = split_lines(html, MessageLimit.MAX_TEXT_LENGTH)
     markup = keyboard(reply)
+    media = own_media(reply)
+    caption = media_caption(html) if media is not None else None
+    if caption is not None:
+        chunks = []  # the text travels as the caption
     chat = chat_id
     for attempt in range(2):  # a second time only after a migration
         try:
+            if media is not None:
+                await send_media(bot, chat, media, caption,
+                                 markup if caption is not None else None)
             for index, chunk in enumerate(chunks):
                 await bot.send_message(chat, chunk, parse_mode=ParseMode.HTML,
                                        reply_markup=markup if index == len(chunks) - 1
@@ -187,7 +244,7 @@ async def deliver_once(bot: Bot, chat_id: str, reply: Reply,
             await on_migrated(chat, str(error.new_chat_id))
             chat = str(error.new_chat_id)
         except Forbidden as error:
-            return Gone(str(error))
+            return Gone(str(error), forbidden_reason(error))
         except BadRequest as error:
             return Failed(str(error))
         except NetworkError as error:  # timeouts and 5xx

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import Chat, ChatMember, Update
+from telegram import Chat, ChatMember, Message, Update
 
-from bot.messages import ChatEvent, ChatKind, Incoming
+from bot.messages import ChatEvent, ChatKind, Incoming, Media
 
 CHANNEL = "telegram"
 _PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER,
@@ -41,6 +41,16 @@ def _addressed_elsewhere(text: str, bot_username: str | None) -> bool:
     head = text.split(maxsplit=1)[0] if text.startswith("/") else ""
     _, at, addressee = head.partition("@")
     return bool(at) and bot_username is not None and addressee.lower() != bot_username.lower()
+
+
+def _media(message: Message) -> Media | None:
+    """A photo (its largest size) or a document, by Telegram's file id."""
+    if message.photo:
+        return Media("photo", CHANNEL, message.photo[-1].file_id)
+    if message.document is not None:
+        return Media("document", CHANNEL, message.document.file_id,
+                     message.document.file_name)
+    return None
 
 
 def to_incoming(update: Update, received_at: datetime,
@@ -78,4 +88,5 @@ def to_incoming(update: Update, received_at: datetime,
                     text=text, chat_kind=_kind(message.chat),
                     display_name=message.from_user.full_name,
                     language_code=message.from_user.language_code,
-                    message_id=str(message.message_id), chat_title=message.chat.title)
+                    message_id=str(message.message_id), chat_title=message.chat.title,
+                    media=_media(message), forwarded=message.forward_origin is not None)
