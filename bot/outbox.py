@@ -93,8 +93,10 @@ class OutboxWorker:
                  channels: Mapping[str, OutboxChannel], *, clock: Clock, owner: str,
                  rate_per_second: float, sleep: Sleep = asyncio.sleep,
                  batch: int = BATCH, lease: timedelta = LEASE,
-                 group_key: str | None = None) -> None:
-        """``group_key``: send only that broadcast's (or occurrence's) rows."""
+                 group_key: str | None = None, wake: asyncio.Event | None = None) -> None:
+        """``group_key``: send only that broadcast's (or occurrence's) rows. ``wake``:
+        set by whoever queues messages (a tick, a broadcast), so they go at once
+        rather than at the next idle look."""
         self.sessions = sessions
         self.channels = dict(channels)
         self.clock = clock
@@ -104,17 +106,19 @@ class OutboxWorker:
         self.batch = batch
         self.lease = lease
         self.group_key = group_key
-        self.wake = asyncio.Event()
+        self.wake = wake if wake is not None else asyncio.Event()
         self._paused_until: datetime | None = None
 
     async def run(self, stop: asyncio.Event, idle: float = 5.0) -> None:
         """Drain, then wait for a wake-up (a tick enqueued) or ``idle`` seconds."""
         while not stop.is_set():
+            # Cleared before draining, not after: a message queued while the drain
+            # runs must wake the next round, not wait out the idle time.
+            self.wake.clear()
             try:
                 await self.drain()
             except Exception:
                 log.exception("outbox: drain failed; trying again shortly")
-            self.wake.clear()
             waiter = asyncio.ensure_future(self.wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             _, pending = await asyncio.wait({waiter, stopper}, timeout=idle,

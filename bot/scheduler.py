@@ -33,7 +33,8 @@ class ReminderScheduler:
                  sleep: Sleep = asyncio.sleep) -> None:
         self.app = app
         self.worker = OutboxWorker(app.sessions, channels, clock=app.clock, owner=worker_name(),
-                                   rate_per_second=app.settings.outbox_rate, sleep=sleep)
+                                   rate_per_second=app.settings.outbox_rate, sleep=sleep,
+                                   wake=app.services.outbox_wake)
         self._scheduler: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None

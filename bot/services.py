@@ -8,6 +8,7 @@ Per-member facts (who did what) are read from the database each time.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -60,6 +61,12 @@ class Services:
         self._workdays: dict[str, WorkingCalendar] = {}
         self._calendar_changes: tuple[frozenset[date], frozenset[date]] = (
             frozenset(), frozenset())
+        # Rung by whoever queues outbox rows outside the reminder tick (a broadcast,
+        # an admin's "remind them now"); the outbox worker of this process listens.
+        self.outbox_wake = asyncio.Event()
+
+    def wake_outbox(self) -> None:
+        self.outbox_wake.set()
 
     async def reload(self) -> Snapshot:
         async with self.sessions() as session:
