@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.broadcast_monitor import BroadcastMonitor
 from bot.config import Settings
 from bot.datafiles import load_directory, load_plan
 from bot.delivery import Delivery
 from bot.members import MemberRole
 from bot.services import Services
 from bot.usecases import UseCases
+from handlers.broadcast_view import progress_card, render_broadcast
 from handlers.reminder_view import render_reminder
 from handlers.router import Router
 from storage.db import create_engine, session_factory
@@ -45,6 +47,7 @@ class App:
     router: Router
     clock: Clock
     delivery: Delivery  # replies addressed to other chats, on any running channel
+    monitor: BroadcastMonitor  # running broadcasts' progress cards and summaries
 
 
 async def _bootstrap_admins(services: Services, admins: tuple[str, ...], at: datetime) -> None:
@@ -76,9 +79,13 @@ async def running_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterat
         services = Services(settings, sessions)
         await services.reload()
         await _bootstrap_admins(services, settings.admins, clock())
-        usecases = UseCases.build(services, render_reminder)
+        usecases = UseCases.build(services, render_reminder, render_broadcast)
         await usecases.reminders.load_overrides()
+        delivery = Delivery()
+        monitor = BroadcastMonitor(usecases.broadcasts, delivery, progress_card,
+                                   directory=lambda: services.directory,
+                                   every_seconds=settings.broadcast_progress_seconds)
         yield App(settings, engine, sessions, services, usecases, Router(usecases), clock,
-                  Delivery())
+                  delivery, monitor)
     finally:
         await engine.dispose()

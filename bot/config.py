@@ -146,6 +146,11 @@ class Settings:
     # Outbox sends per second per bot token, shared by every process: under
     # Telegram's 30/s, leaving room for replies to people.
     outbox_rate: float = 25.0
+    # How long a worker holds the messages it took: after a crash, its last batch
+    # waits this long before another worker sends it.
+    outbox_lease_seconds: float = 120.0
+    # How often a running broadcast's progress card is refreshed, at most.
+    broadcast_progress_seconds: float = 5.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
@@ -198,4 +203,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "reminder_catchup_hours": _positive,
     "reminder_tick_seconds": _positive,
     "outbox_rate": _positive,
+    "outbox_lease_seconds": _positive,
+    "broadcast_progress_seconds": _positive,
 }

@@ -107,6 +107,9 @@ class Reply:
     attachment: Attachment | None = None
     to: Address | None = None  # another chat (an admin, the requester); None: this one
     media: Media | None = None  # a platform file to send again, the body as its caption
+    # A short answer to a button press: a pop-up on the button where the channel has
+    # one (Telegram), an ordinary message elsewhere.
+    notice: bool = False
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

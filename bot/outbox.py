@@ -179,6 +179,9 @@ class OutboxWorker:
         await self._wait_for_slot(channel)
         if self.clock() >= deadline:
             return False
+        async with self.sessions() as session:
+            if not await outbox_store.still_claimed(session, row_id, owner=self.owner):
+                return True  # cancelled meanwhile (a stopped broadcast): nothing to send
         try:
             outcome = await self.channels[channel].deliver(chat_id, payload)
         except Exception as problem:  # a bug in a channel must not stop the outbox

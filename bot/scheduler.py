@@ -14,6 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -34,7 +35,8 @@ class ReminderScheduler:
         self.app = app
         self.worker = OutboxWorker(app.sessions, channels, clock=app.clock, owner=worker_name(),
                                    rate_per_second=app.settings.outbox_rate, sleep=sleep,
-                                   wake=app.services.outbox_wake)
+                                   wake=app.services.outbox_wake,
+                                   lease=timedelta(seconds=app.settings.outbox_lease_seconds))
         self._scheduler: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
@@ -50,15 +52,25 @@ class ReminderScheduler:
         if result.enqueued:
             self.worker.wake.set()
 
+    async def watch_broadcasts(self) -> None:
+        try:
+            await self.app.monitor.tick(self.app.clock())
+        except Exception:
+            log.exception("broadcast monitor failed; it looks again shortly")
+
     async def start(self) -> None:
         scheduler = AsyncIOScheduler(timezone=self.app.settings.timezone)
         # coalesce + no misfire limit: a late or doubled wake-up is one tick, never none.
         scheduler.add_job(self.tick, "interval",
                           seconds=self.app.settings.reminder_tick_seconds,
                           coalesce=True, max_instances=1, misfire_grace_time=None)
+        scheduler.add_job(self.watch_broadcasts, "interval",
+                          seconds=self.app.settings.broadcast_progress_seconds,
+                          coalesce=True, max_instances=1, misfire_grace_time=None)
         scheduler.start()
         self._scheduler = scheduler
         await self.tick()  # at once: catch up what fell due while the bot was down
+        await self.watch_broadcasts()  # and carry on a broadcast a crash interrupted
         self._worker_task = asyncio.create_task(self.worker.run(self._stop))
 
     async def stop(self) -> None:

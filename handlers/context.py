@@ -13,6 +13,7 @@ from bot.ports import ChannelPort
 from bot.services import Services
 from bot.usecases import UseCases
 from bot.usecases.audit import AuditLog
+from bot.usecases.broadcasts import Broadcasts
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
 from bot.usecases.onboarding import Onboarding
@@ -56,6 +57,10 @@ class Context:
     @property
     def reminders(self) -> ReminderEngine:
         return self.app.reminders
+
+    @property
+    def broadcasts(self) -> Broadcasts:
+        return self.app.broadcasts
 
     @property
     def audit(self) -> AuditLog:

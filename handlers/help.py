@@ -37,7 +37,7 @@ async def help_command(ctx: Context, args: str) -> list[Reply]:
     return [Reply(join([title, *help_lines(ctx.t, ctx.member)]))]
 
 
-_KIND_TITLES = {
+KIND_TITLES = {
     UnitKind.DEPARTMENT: N_("Departments, boards and sectors"),
     UnitKind.LOCALITY: N_("Localities"),
     UnitKind.EXPERT_TEAM: N_("Expert teams"),
@@ -48,7 +48,7 @@ _KIND_TITLES = {
 async def units_command(ctx: Context, args: str) -> list[Reply]:
     directory = ctx.services.directory
     blocks = []
-    for kind, title in _KIND_TITLES.items():
+    for kind, title in KIND_TITLES.items():
         units = sorted((u for u in directory.concrete_units() if u.kind is kind),
                        key=lambda u: u.name)
         if units:

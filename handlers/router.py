@@ -19,7 +19,7 @@ from bot.rich import plain
 from bot.throttle import Throttle, Verdict
 from bot.usecases import UseCases
 from bot.usecases.conversations import Step
-from handlers import groups, onboarding, progress, reminders
+from handlers import broadcast, broadcast_audience, groups, onboarding, progress, reminders
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
@@ -72,6 +72,11 @@ COMMANDS: dict[str, CommandHandler] = {
     "bind": groups.bind_command,
     "ganketnhom": groups.bind_command,
     "unbind": groups.unbind_command,
+    # --- broadcasts
+    "broadcast": broadcast.broadcast_command,
+    "thongbao": broadcast.broadcast_command,
+    "broadcasts": broadcast.broadcasts_command,
+    "dsthongbao": broadcast.broadcasts_command,
 }
 
 # In a group the bot answers only what makes sense for everyone in it.
@@ -87,11 +92,14 @@ CHOICES: dict[str, CommandHandler] = {
     "leave": onboarding.leave_choice,
     "upd": progress.update_choice,
     "undo": progress.undo_choice,
+    "bc": broadcast.broadcast_choice,
 }
 
 STEPS: dict[str, StepHandler] = {
     onboarding.JOIN_STEP: onboarding.unit_name_step,
     progress.UPDATE_STEP: progress.update_text_step,
+    broadcast.CONTENT_STEP: broadcast.content_step,
+    broadcast_audience.UNITS_STEP: broadcast_audience.unit_search_step,
 }
 
 # Longer than any real question; a 100 KB paste is refused before any parsing.

@@ -174,3 +174,18 @@ async def bound_chats_for_units(
         if chat.unit_id is not None:
             bound[chat.unit_id].append(chat)
     return bound
+
+
+async def bound_group_chats(
+    session: AsyncSession, unit_ids: Collection[str] | None
+) -> list[ChatRow]:
+    """Active groups bound to one of ``unit_ids``, or with ``None`` every bound group
+    (the units' and the province-wide ones), oldest first."""
+    query = select(ChatRow).where(ChatRow.active)
+    if unit_ids is None:
+        query = query.where((ChatRow.unit_id.is_not(None)) | ChatRow.province_wide)
+    elif not unit_ids:
+        return []
+    else:
+        query = query.where(ChatRow.unit_id.in_(list(unit_ids)))
+    return list(await session.scalars(query.order_by(ChatRow.id)))

@@ -228,3 +228,16 @@ async def reachable_members(
         if member.unit_id is not None:
             reached[member.unit_id].append(member)
     return reached
+
+
+async def push_members(session: AsyncSession, unit_ids: Collection[str] | None) -> list[Member]:
+    """The members a broadcast reaches privately, oldest first: active, with a private
+    chat; of ``unit_ids``, or everyone with ``None``. Muted and away members are
+    included: /mute silences reminders, not an admin's instructions, and a message
+    waits in the chat of someone on leave."""
+    query = select(Member).where(Member.active, Member.chat_id.is_not(None))
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        query = query.where(Member.unit_id.in_(list(unit_ids)))
+    return list(await session.scalars(query.order_by(Member.id)))

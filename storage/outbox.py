@@ -5,7 +5,7 @@ Sending itself is ``bot.outbox``'s business. The life of a row::
     pending ──claim──▶ sending ──mark_sent──▶ sent
        ▲                 │ ├────mark_failed──▶ failed
        └───mark_retry────┘ └─lease runs out──▶ claimable again
-    pending ──cancel_group──▶ cancelled
+    pending, sending ──cancel_group──▶ cancelled ──mark_sent (it was in flight)──▶ sent
 
 Every transition out of 'sending' names the worker that claimed the row, so a
 worker whose lease was taken over cannot overwrite its successor's outcome.
@@ -174,14 +174,16 @@ async def claim(
 
 
 async def _finish(
-    session: AsyncSession, message_id: int, owner: str, values: dict[str, Any]
+    session: AsyncSession, message_id: int, owner: str, values: dict[str, Any],
+    also_from: str | None = None,
 ) -> bool:
     """Move ``owner``'s claimed row on; False when it is no longer theirs."""
+    statuses = [SENDING] if also_from is None else [SENDING, also_from]
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
-            OutboxMessage.status == SENDING,
+            OutboxMessage.status.in_(statuses),
             OutboxMessage.claimed_by == owner,
         )
         .values(lease_until=None, **values)
@@ -194,10 +196,12 @@ async def _finish(
 
 async def mark_sent(session: AsyncSession, message_id: int, *, owner: str, at: datetime) -> bool:
     """Sent. Allowed past the lease while nobody has taken the row over: it was sent,
-    and saying so prevents a second send. ``claimed_by`` stays, to tell who sent it."""
+    and saying so prevents a second send. ``claimed_by`` stays, to tell who sent it.
+    Also from 'cancelled' when the cancel came while this owner had it in flight:
+    the message went out, and the counts must say so."""
     return await _finish(session, message_id, owner, {
         "status": OutboxStatus.SENT.value, "sent_at": at, "updated_at": at,
-    })
+    }, also_from=OutboxStatus.CANCELLED.value)
 
 
 async def mark_retry(
@@ -229,11 +233,15 @@ async def mark_failed(
 
 
 async def cancel_group(session: AsyncSession, group_key: str, *, at: datetime) -> int:
-    """Cancel what of a broadcast (or occurrence) is still pending; how many rows.
-    Rows being sent right now are left to finish."""
+    """Cancel what of a broadcast (or occurrence) is not sent yet; how many rows.
+
+    Claimed rows are cancelled too, so a worker holding a batch skips the rest of
+    it (``still_claimed``); the one message it has in flight may still go, and is
+    then marked sent."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.group_key == group_key, OutboxMessage.status == PENDING)
+        .where(OutboxMessage.group_key == group_key,
+               OutboxMessage.status.in_([PENDING, SENDING]))
         .values(status=OutboxStatus.CANCELLED.value, updated_at=at)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session="fetch")
@@ -241,11 +249,25 @@ async def cancel_group(session: AsyncSession, group_key: str, *, at: datetime) -
     return len(result.all())
 
 
-async def outbox_counts(session: AsyncSession, group_key: str | None = None) -> dict[str, int]:
-    """Rows per status (every status present, zeros included), of one group if given."""
+async def still_claimed(session: AsyncSession, message_id: int, *, owner: str) -> bool:
+    """Whether ``owner`` still holds the row: checked just before sending, so a
+    cancelled broadcast stops within one message, not one batch."""
+    status = await session.scalar(
+        select(OutboxMessage.status).where(
+            OutboxMessage.id == message_id, OutboxMessage.claimed_by == owner)
+    )
+    return status == SENDING
+
+
+async def outbox_counts(session: AsyncSession, group_key: str | None = None,
+                        channels: Collection[str] | None = None) -> dict[str, int]:
+    """Rows per status (every status present, zeros included), of one group and of
+    some channels if given."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     if group_key is not None:
         query = query.where(OutboxMessage.group_key == group_key)
+    if channels is not None:
+        query = query.where(OutboxMessage.channel.in_(list(channels)))
     counts = {status.value: 0 for status in OutboxStatus}
     for status, count in await session.execute(query):
         counts[status] = count

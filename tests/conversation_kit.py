@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.app import App
-from bot.messages import ChatEvent, ChatKind, Incoming, Reply
+from bot.messages import ChatEvent, ChatKind, Incoming, Media, Reply
 from bot.rich import to_plain
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -37,12 +37,13 @@ class FakePort:
 async def say(app: App, user: str, text: str = "", *, choice: str | None = None,
               at: datetime = NOW, chat: str | None = None, group: bool = False,
               name: str = "Nguyễn Văn A", event: ChatEvent | None = None,
-              migrated_to: str | None = None, language: str | None = "vi") -> list[Reply]:
+              migrated_to: str | None = None, language: str | None = "vi",
+              media: Media | None = None, message_id: str = "7") -> list[Reply]:
     return await app.router.handle(Incoming(
         channel="chat", chat_id=chat or user, user_id=user, received_at=at, text=text,
         choice=choice, chat_kind=ChatKind.GROUP if group else ChatKind.PRIVATE,
-        display_name=name, language_code=language, message_id="7", chat_title="Nhóm",
-        event=event, migrated_to=migrated_to))
+        display_name=name, language_code=language, message_id=message_id,
+        chat_title="Nhóm", event=event, migrated_to=migrated_to, media=media))
 
 
 def text(replies: list[Reply]) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from bot.services import Services
 from bot.usecases.audit import AuditLog
+from bot.usecases.broadcasts import Broadcasts
+from bot.usecases.broadcasts import Renderer as BroadcastRenderer
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
 from bot.usecases.onboarding import Onboarding
@@ -28,10 +30,14 @@ class UseCases:
     preferences: Preferences
     reminders: ReminderEngine
     audit: AuditLog
+    broadcasts: Broadcasts
 
     @classmethod
-    def build(cls, services: Services, render: Renderer) -> UseCases:
-        """``render`` words the reminders: a view, so the composition root passes it in."""
+    def build(cls, services: Services, render: Renderer,
+              render_broadcast: BroadcastRenderer) -> UseCases:
+        """``render`` words the reminders, ``render_broadcast`` the broadcasts: views,
+        so the composition root passes them in."""
         return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
                    Conversations(services), Preferences(services),
-                   ReminderEngine(services, render), AuditLog(services))
+                   ReminderEngine(services, render), AuditLog(services),
+                   Broadcasts(services, render_broadcast))

@@ -278,6 +278,12 @@ class FakeTelegramApi:
             ) from None
         return matching()
 
+    async def wait_until(self, condition: Callable[[], bool],
+                         timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a safety net
+        """Wait until ``condition()`` holds, looked at after every recorded call."""
+        async with asyncio.timeout(timeout):
+            await self._changed.wait_until(condition)
+
     async def wait_for_long_poll(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates call is parked waiting for updates."""
         async with asyncio.timeout(timeout):

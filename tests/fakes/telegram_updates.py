@@ -53,8 +53,14 @@ def message_update(
     chat_title: str | None = None,
     date: int | None = None,
     update_id: int | None = None,
+    photo: str | None = None,
+    document: tuple[str, str] | None = None,
+    forwarded_from: int | None = None,
 ) -> JSONDict:
-    """A text message from a user; a leading "/command" gets its bot_command entity."""
+    """A text message from a user; a leading "/command" gets its bot_command entity.
+
+    With ``photo`` (a file id) or ``document`` (file id, file name) the text is the
+    caption; ``forwarded_from`` (a user id) makes it a forwarded message."""
     message: JSONDict = {
         "message_id": next(_message_ids) if message_id is None else message_id,
         "date": int(time.time()) if date is None else date,
@@ -69,6 +75,23 @@ def message_update(
         message["entities"] = [
             {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
         ]
+    if photo is not None or document is not None:
+        caption = message.pop("text")
+        message.pop("entities", None)
+        if caption:
+            message["caption"] = caption
+        if photo is not None:
+            message["photo"] = [{"file_id": photo, "file_unique_id": f"u-{photo}",
+                                 "width": w, "height": h} for w, h in ((90, 68), (1280, 960))]
+        if document is not None:
+            file_id, file_name = document
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                                   "file_name": file_name}
+    if forwarded_from is not None:
+        message["forward_origin"] = {
+            "type": "user", "date": message["date"],
+            "sender_user": user_dict(forwarded_from, first_name="Người gửi gốc"),
+        }
     return _update("message", message, update_id)
 
 

@@ -24,6 +24,7 @@ from storage.outbox import (
     outbox_counts,
     outbox_depth,
     sent_keys,
+    still_claimed,
 )
 
 LEASE = timedelta(minutes=2)
@@ -183,10 +184,14 @@ async def test_cancel_group_and_counts(sessionmaker: Sessions, now: datetime) ->
             "pending": 3, "sending": 1, "sent": 0, "failed": 0, "cancelled": 0
         }
     async with sessionmaker.begin() as session:
-        assert await cancel_group(session, group, at=now) == 3
+        # The claimed row is cancelled too: its worker must not start sending it …
+        assert await still_claimed(session, first.id, owner="w1")
+        assert await cancel_group(session, group, at=now) == 4
         assert await cancel_group(session, group, at=now) == 0
-        # The message in flight finishes; the rest of the broadcast is off.
+        assert not await still_claimed(session, first.id, owner="w1")
+        # … but if it was already in flight, it went out, and the counts say so.
         assert await mark_sent(session, first.id, owner="w1", at=now)
+        assert not await mark_sent(session, first.id, owner="w2", at=now)
     async with sessionmaker() as session:
         assert await outbox_counts(session, group) == {
             "pending": 0, "sending": 0, "sent": 1, "failed": 0, "cancelled": 3

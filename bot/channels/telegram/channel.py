@@ -28,6 +28,7 @@ from bot.i18n import translator
 from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Reply, reply_from_payload
 from bot.outbox import Outcome
+from bot.rich import to_plain
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 SHUTDOWN_GRACE = 10.0  # seconds to finish accepted updates before closing
+NOTICE_LENGTH = 200  # Telegram's limit on a callback query's answer text
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -177,16 +179,25 @@ class TelegramChannel:
 
     async def _handle(self, update: Update) -> None:
         self.last_contact = self.app.clock().isoformat()
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()  # always: the spinner must stop
-            except TelegramError as error:
-                log.info("could not answer a callback query: %s", error)
-        incoming = to_incoming(update, self.app.clock(), self.username)
-        if incoming is None:
-            return
-        replies = await self.app.router.handle(incoming)
-        await self.dispatch(incoming, replies)
+        query = update.callback_query
+        replies: list[Reply] = []
+        incoming = None
+        try:
+            incoming = to_incoming(update, self.app.clock(), self.username)
+            if incoming is not None:
+                replies = await self.app.router.handle(incoming)
+        finally:
+            if query is not None:
+                # Always answered, so the spinner stops; a notice is its pop-up.
+                notice = next((r for r in replies if r.notice and r.to is None), None)
+                replies = [r for r in replies if r is not notice]
+                try:
+                    await query.answer(to_plain(notice.body)[:NOTICE_LENGTH]
+                                       if notice else None)
+                except TelegramError as error:
+                    log.info("could not answer a callback query: %s", error)
+        if incoming is not None:
+            await self.dispatch(incoming, replies)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The token never reaches a log line: PTB's errors name methods, not URLs.
