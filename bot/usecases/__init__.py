@@ -16,6 +16,7 @@ from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine, Renderer
+from bot.usecases.reports import Reports
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,12 @@ class UseCases:
     preferences: Preferences
     reminders: ReminderEngine
     audit: AuditLog
+    reports: Reports
 
     @classmethod
     def build(cls, services: Services, render: Renderer) -> UseCases:
         """``render`` words the reminders: a view, so the composition root passes it in."""
+        audit = AuditLog(services)
         return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
                    Conversations(services), Preferences(services),
-                   ReminderEngine(services, render), AuditLog(services))
+                   ReminderEngine(services, render), audit, Reports(services, audit))
