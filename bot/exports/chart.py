@@ -53,7 +53,7 @@ def report_chart(grid: Grid, t: Translator) -> bytes:
     axes.imshow(values, cmap=ListedColormap([COLOURS[c] for c in order]), vmin=0,
                 vmax=len(order) - 1, aspect="auto", interpolation="nearest")
     axes.set_xticks(range(len(grid.cycles)),
-                    [f"{d:%d/%m}" for d in grid.cycles] or [""], fontsize=7, family=FONT)
+                    [f"{d:%d/%m}" for d in grid.cycles], fontsize=7, family=FONT)
     axes.xaxis.tick_top()
     axes.set_yticks(range(len(grid.units)), [_short(n) for n in grid.units], fontsize=6.5,
                     family=FONT)

@@ -38,7 +38,9 @@ class Issuer:
 
 def _line(container: DocumentObject | _Cell, text: str, *, bold: bool = False,
           italic: bool = False, center: bool = False, size: Pt | None = None) -> None:
-    paragraph = container.add_paragraph()
+    empty_cell = isinstance(container, _Cell) and [p.text for p in container.paragraphs] == [""]
+    # A new table cell holds one empty paragraph already: write into it.
+    paragraph = container.paragraphs[0] if empty_cell else container.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = paragraph.add_run(text)
