@@ -45,6 +45,16 @@ def parse_day(text: str, today: date) -> date:
     raise InvalidDay(f"{cleaned!r} is not a date")
 
 
+def compact_day(text: str) -> date | None:
+    """"20230822" (what buttons carry) as a date; None for anything else."""
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
 def _nearest(day: int, month: int, today: date) -> date:
     found = []
     for year in (today.year - 1, today.year, today.year + 1):

@@ -19,7 +19,7 @@ from bot.rich import plain
 from bot.throttle import Throttle, Verdict
 from bot.usecases import UseCases
 from bot.usecases.conversations import Step
-from handlers import groups, onboarding, progress, reminders
+from handlers import groups, onboarding, progress, reminders, report
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
@@ -72,6 +72,9 @@ COMMANDS: dict[str, CommandHandler] = {
     "bind": groups.bind_command,
     "ganketnhom": groups.bind_command,
     "unbind": groups.unbind_command,
+    # --- reports
+    "report": report.report_command,
+    "baocao": report.report_command,
 }
 
 # In a group the bot answers only what makes sense for everyone in it.
@@ -87,6 +90,8 @@ CHOICES: dict[str, CommandHandler] = {
     "leave": onboarding.leave_choice,
     "upd": progress.update_choice,
     "undo": progress.undo_choice,
+    # --- reports
+    "rep": report.report_choice,
 }
 
 STEPS: dict[str, StepHandler] = {
