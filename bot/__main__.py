@@ -8,6 +8,7 @@
     nhacviec webhook set|delete|info  the Telegram webhook
     nhacviec reminders preview|set    the reminder schedule, per-unit settings
     nhacviec calendar list|off|work|remove   extra days off, make-up working days
+    nhacviec report [--cycle YYYY-MM-DD] [--unit U] [--xlsx F] [--csv F] [--docx F] [--json]
     nhacviec db upgrade               migrate the database
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from bot.app import App, running_app, utc_now
 from bot.channels.local import Persona, TerminalChat, read_stdin
-from bot.cli import CommandError, directory, find_unit, reminders, telegram
+from bot.cli import CommandError, directory, find_unit, reminders, report, telegram
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
 from bot.members import MemberRole
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     directory.add_parsers(commands)
     telegram.add_parsers(commands)
     reminders.add_parsers(commands)
+    report.add_parsers(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -106,6 +108,8 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
             await reminders.calendar(app, args)
         elif args.command == "due":
             await directory.due(app, args)
+        elif args.command == "report":
+            await report.report(app, args)
         elif args.command == "units":
             directory.units(app, args)
 

@@ -115,21 +115,27 @@ async def report_command(ctx: Context, args: str) -> list[Reply]:
         return refusal
     if (unit_text := _unit_query(args)) is not None:
         return await _history(ctx, unit_text)
-    if not args.strip():
-        cycle = ctx.reports.default_cycle(ctx.today)
-        return await show_cycle(ctx, cycle) if cycle else say(
-            ctx._("The open plans have no periodic report."))
+    if args.strip():
+        return await _on_day(ctx, args.strip())
+    cycle = ctx.reports.default_cycle(ctx.today)
+    if cycle is None:
+        return say(ctx._("The open plans have no periodic report."))
+    return await show_cycle(ctx, cycle)
+
+
+async def _on_day(ctx: Context, day_text: str) -> list[Reply]:
     try:
-        day = parse_day(args, ctx.today)
+        day = parse_day(day_text, ctx.today)
     except InvalidDay:
         return say(ctx._("“{text}” is not a date I can read. Try /report 22/8 or "
-                         "/report 2023-08-22.").format(text=args.strip()[:40]))
+                         "/report 2023-08-22.").format(text=day_text[:40]))
     cycles = ctx.reports.cycles_on(day)
     if not cycles:
         return say(ctx._("No report or deadline of the open plans falls on {date}.").format(
             date=format_day(day, ctx.language)))
-    return await (show_cycle(ctx, cycles[0]) if len(cycles) == 1
-                  else _show_day(ctx, day, cycles))
+    if len(cycles) == 1:
+        return await show_cycle(ctx, cycles[0])
+    return await _show_day(ctx, day, cycles)
 
 
 # --- the buttons --------------------------------------------------------------------------

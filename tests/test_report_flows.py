@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime, timedelta
 from io import BytesIO, StringIO
+from pathlib import Path
 
 import docx
 from openpyxl import load_workbook
@@ -19,6 +20,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app import App
+from bot.channels.local import Persona, TerminalChat
+from bot.members import MemberRole
 from bot.messages import Attachment, Reply, reply_from_payload
 from bot.rich import to_plain
 from storage.models import OutboxMessage
@@ -285,3 +288,24 @@ async def test_help_lists_the_report_for_admins_only(app: App, port: FakePort) -
     await joined(app, port)
     assert "/baocao [22/8]" in text(await say(app, ADMIN, "/help"))
     assert "/baocao" not in text(await say(app, "1", "/help"))
+
+
+# --- the terminal ------------------------------------------------------------------------------
+
+
+async def test_the_local_channel_saves_the_chart_and_files(app: App, tmp_path: Path) -> None:
+    pending = ["/report", "6", "/quit"]  # [6] is the last button: the .docx draft
+    printed: list[str] = []
+
+    async def read_line(prompt: str) -> str | None:
+        return pending.pop(0) if pending else None
+
+    files = tmp_path / "nhacviec-files"
+    terminal = TerminalChat(app, read_line, printed.append, files_dir=files)
+    await terminal.run(Persona(MemberRole.ADMIN))
+    out = "\n".join(printed)
+    assert "0/28 đơn vị đã báo cáo" in out and "[6] 📝 Báo cáo (.docx)" in out
+    assert f"📎 {files / 'bao-cao-III.2.png'}" in out
+    assert f"📎 {files / 'bao-cao-III.2-2023-08-05.docx'}" in out
+    assert (files / "bao-cao-III.2.png").read_bytes().startswith(b"\x89PNG")
+    assert docx.Document(str(files / "bao-cao-III.2-2023-08-05.docx")).tables
