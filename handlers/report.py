@@ -48,7 +48,8 @@ def _invalid(ctx: Context) -> list[Reply]:
 
 
 async def _refusal(ctx: Context, target: str | None = None) -> list[Reply] | None:
-    return refuse_in_group(ctx) or await refuse_unless_admin(ctx, ACTION, target=target)
+    # Rights first, so that a forged press is audited wherever it comes from.
+    return await refuse_unless_admin(ctx, ACTION, target=target) or refuse_in_group(ctx)
 
 
 # --- what the admin sees --------------------------------------------------------------

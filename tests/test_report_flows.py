@@ -309,3 +309,14 @@ async def test_the_local_channel_saves_the_chart_and_files(app: App, tmp_path: P
     assert f"📎 {files / 'bao-cao-III.2-2023-08-05.docx'}" in out
     assert (files / "bao-cao-III.2.png").read_bytes().startswith(b"\x89PNG")
     assert docx.Document(str(files / "bao-cao-III.2-2023-08-05.docx")).tables
+
+
+async def test_a_forged_press_in_a_group_is_refused_and_audited(app: App, port: FakePort) -> None:
+    tid = task_id(app)
+    replies = await say(app, "5", choice=f"rep:n:{tid}:20230805", chat="-9", group=True)
+    assert "Chỉ quản trị viên" in text(replies)
+    assert [(e.actor, e.outcome) for e in await app.usecases.audit.recent()] == [
+        ("chat:5", "denied")]
+    admin = await say(app, ADMIN, choice=f"rep:n:{tid}:20230805", chat="-9", group=True)
+    assert "tin nhắn riêng" in text(admin)
+    assert await _outbox(app) == []
