@@ -9,6 +9,7 @@
     nhacviec reminders preview|set    the reminder schedule, per-unit settings
     nhacviec calendar list|off|work|remove   extra days off, make-up working days
     nhacviec broadcast --to all|groups|unit:U|kind:K --text T [--dry-run]
+    nhacviec report [--cycle YYYY-MM-DD] [--unit U] [--xlsx F] [--csv F] [--docx F] [--json]
     nhacviec db upgrade               migrate the database
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from bot.app import App, running_app, utc_now
 from bot.channels.local import Persona, TerminalChat, read_stdin
-from bot.cli import CommandError, broadcast, directory, find_unit, reminders, telegram
+from bot.cli import CommandError, broadcast, directory, find_unit, reminders, report, telegram
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
 from bot.members import MemberRole
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     telegram.add_parsers(commands)
     reminders.add_parsers(commands)
     broadcast.add_parsers(commands)
+    report.add_parsers(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -108,6 +110,8 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
             await reminders.calendar(app, args)
         elif args.command == "due":
             await directory.due(app, args)
+        elif args.command == "report":
+            await report.report(app, args)
         elif args.command == "units":
             directory.units(app, args)
         elif args.command == "broadcast":

@@ -70,6 +70,14 @@ def cycle_for(plan: Plan, task: Task, on: date) -> Cycle | None:
     return Cycle(due, plan.id, task.code)
 
 
+def cycles_in(plan: Plan, task: Task, start: date, end: date) -> list[Cycle]:
+    """Every cycle of ``task`` due from ``start`` to ``end``: the periodic ones in the
+    plan's life and the fixed deadlines (what a report can be asked for)."""
+    days = {c.due for c in cycles_between(plan, task, start, end)}
+    days |= {d for d in _deadlines(task) if start <= d <= end}
+    return [Cycle(d, plan.id, task.code) for d in sorted(days)]
+
+
 def latest_cycle(plan: Plan, task: Task, today: date) -> Cycle | None:
     """The most recent cycle due on or before ``today`` (what a cycle report shows first)."""
     past = cycles_between(plan, task, today - HORIZON, today)

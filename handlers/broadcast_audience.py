@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.audience import BROADCAST_KINDS, Audience, AudienceKind, CycleRef
+from bot.cycles import Cycle
+from bot.i18n import format_day
 from bot.messages import Option, Reply
 from bot.rich import bold, join, plain
 from bot.units import UnitKind
@@ -94,8 +96,16 @@ async def choose_unit_kind(ctx: Context, broadcast: Broadcast, value: str) -> li
     return await preview(ctx, broadcast, Audience(AudienceKind.UNIT_KIND, unit_kind=kind))
 
 
+def _cycles(ctx: Context) -> list[Cycle]:
+    """The cycle being collected now (the next one), then the latest past ones."""
+    recent = ctx.reports.recent_cycles(ctx.today, RECENT_CYCLES)
+    upcoming = ctx.reports.neighbours(recent[0])[1] if recent \
+        else ctx.reports.default_cycle(ctx.today)
+    return ([upcoming] if upcoming is not None else []) + recent
+
+
 async def _cycle_menu(ctx: Context, broadcast_id: int) -> list[Reply]:
-    cycles = await ctx.reports.recent_cycles(ctx.today, RECENT_CYCLES)
+    cycles = _cycles(ctx)
     if not cycles:
         return say(ctx._("There is no report cycle yet."))
     rows = []
@@ -103,7 +113,7 @@ async def _cycle_menu(ctx: Context, broadcast_id: int) -> list[Reply]:
         task_id = ctx.services.snapshot.task_ids[cycle.plan_id, cycle.task_code]
         missing = await ctx.reports.missing_units(cycle.plan_id, cycle.task_code, cycle.due)
         label = ctx._("{date} · {task}: {n} not reported").format(
-            date=f"{cycle.due:%d/%m/%Y}", task=cycle.task_code, n=len(missing))
+            date=format_day(cycle.due, ctx.language), task=cycle.task_code, n=len(missing))
         rows.append((Option(label, f"bc:m:{broadcast_id}:{task_id}:{cycle.due:%Y%m%d}"),))
     rows.append((Option(ctx._("‹ Back"), f"bc:e:{broadcast_id}"),))
     return [Reply(plain(ctx._("Which report cycle?")), options=tuple(rows), edit=True)]
@@ -111,17 +121,15 @@ async def _cycle_menu(ctx: Context, broadcast_id: int) -> list[Reply]:
 
 async def choose_cycle(ctx: Context, broadcast: Broadcast, task_text: str,
                        due_text: str) -> list[Reply]:
-    found = ctx.services.snapshot.tasks_by_id.get(int(task_text)) if task_text.isdigit() \
-        else None
     try:
         due = datetime.strptime(due_text, "%Y%m%d").date()
     except ValueError:
-        found = None
-    if found is None:
         return say(ctx._("This button is no longer valid."))
-    plan, task = found
+    cycle = ctx.reports.cycle_of(int(task_text), due) if task_text.isdigit() else None
+    if cycle is None:
+        return say(ctx._("This button is no longer valid."))
     return await preview(ctx, broadcast, Audience(
-        AudienceKind.MISSING, cycle=CycleRef(plan.id, task.code, due)))
+        AudienceKind.MISSING, cycle=CycleRef(cycle.plan_id, cycle.task_code, cycle.due)))
 
 
 # --- chosen units: type to search, tap to toggle ---------------------------------------

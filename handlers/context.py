@@ -20,6 +20,7 @@ from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine
+from bot.usecases.reports import Reports
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ class Context:
     @property
     def audit(self) -> AuditLog:
         return self.app.audit
+
+    @property
+    def reports(self) -> Reports:
+        return self.app.reports
 
     @property
     def is_admin(self) -> bool:

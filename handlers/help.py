@@ -27,6 +27,8 @@ def help_lines(t: Translator, member: Member | None) -> list[Rich]:
         lines += [
             t.gettext("Admins: /due <unit> [month], e.g. /due Sở Tư pháp 8/2023"),
             t.gettext("Admins: /invite <unit> — a one-time invite link"),
+            t.gettext("Admins: /report [22/8] — who has reported for a cycle, with the files"),
+            t.gettext("Admins: /report unit <unit> — one unit's reports, cycle by cycle"),
             t.gettext("In a group: /bind <unit> or /bind all, /unbind"),
         ]
     return [plain(line) for line in lines]

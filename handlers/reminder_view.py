@@ -5,10 +5,12 @@ report (a button; the same as a command where there are no buttons)."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 from enum import StrEnum
 
-from bot.i18n import translator
+from bot.i18n import format_day, translator
 from bot.messages import Option, Reply
+from bot.plans import Task
 from bot.reminders import Reminder, ReminderKind
 from bot.rich import Rich, bold, italic, join, plain
 from bot.units import Directory
@@ -78,4 +80,24 @@ def render_reminder(reminder: Reminder, *, audience: str, language: str,
         code=reminder.task.code)))
     button = Option(t.gettext("✍ Send an update"),
                     f"upd:c:{task_id}:{reminder.due:%Y%m%d}")
+    return Reply(join(lines), options=((button,),))
+
+
+def render_nudge(task: Task, due: date, unit: str, *, task_id: int, language: str,
+                 workdays: WorkingCalendar, today: date) -> Reply:
+    """An admin's "remind the missing units now", for one unit's members and groups:
+    the reminder's look, and the same one-tap button for that very cycle."""
+    t = translator(language)
+    lines = [bold(t.gettext("🔔 From the administrators: the {date} report of {unit} has "
+                            "not been received").format(date=format_day(due, language),
+                                                        unit=unit)),
+             plain(f"{task.code} — {task.title}"),
+             plain(t.gettext("Deadline: {due}").format(
+                 due=occurrence_label(due, task.deadline_text, t, workdays)))]
+    if due >= today:
+        # Past the due date /update would count for the next cycle: only the button,
+        # which carries this cycle, reports for it.
+        lines.append(plain(t.gettext("To report: /update {code} <what was done>").format(
+            code=task.code)))
+    button = Option(t.gettext("✍ Send an update"), f"upd:c:{task_id}:{due:%Y%m%d}")
     return Reply(join(lines), options=((button,),))

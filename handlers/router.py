@@ -19,7 +19,15 @@ from bot.rich import plain
 from bot.throttle import Throttle, Verdict
 from bot.usecases import UseCases
 from bot.usecases.conversations import Step
-from handlers import broadcast, broadcast_audience, groups, onboarding, progress, reminders
+from handlers import (
+    broadcast,
+    broadcast_audience,
+    groups,
+    onboarding,
+    progress,
+    reminders,
+    report,
+)
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
@@ -77,6 +85,9 @@ COMMANDS: dict[str, CommandHandler] = {
     "thongbao": broadcast.broadcast_command,
     "broadcasts": broadcast.broadcasts_command,
     "dsthongbao": broadcast.broadcasts_command,
+    # --- reports
+    "report": report.report_command,
+    "baocao": report.report_command,
 }
 
 # In a group the bot answers only what makes sense for everyone in it.
@@ -93,6 +104,8 @@ CHOICES: dict[str, CommandHandler] = {
     "upd": progress.update_choice,
     "undo": progress.undo_choice,
     "bc": broadcast.broadcast_choice,
+    # --- reports
+    "rep": report.report_choice,
 }
 
 STEPS: dict[str, StepHandler] = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.progress_text import UpdateStatus
-from storage.models import ProgressUpdate, TaskRow
+from storage.models import Member, ProgressUpdate, TaskRow
 
 
 async def record_update(
@@ -84,6 +84,35 @@ async def updates_for_cycle(
         .where(ProgressUpdate.task_id == task_id, ProgressUpdate.cycle == cycle)
         .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
     ))
+
+
+async def updates_for_cycles(
+    session: AsyncSession,
+    cycles: Collection[tuple[int, date]],
+    *,
+    unit_ids: Collection[str] | None = None,
+) -> list[tuple[ProgressUpdate, str | None]]:
+    """Every update for any of ``cycles`` ((task id, due date) pairs), oldest first,
+    with its sender's name (None once the sender has left): one query for a whole
+    report, however many units and cycles it covers. ``unit_ids`` keeps only those
+    units' updates (one unit under all its ids, for its history)."""
+    by_task: dict[int, set[date]] = {}
+    for task_id, due in cycles:
+        by_task.setdefault(task_id, set()).add(due)
+    if not by_task or (unit_ids is not None and not unit_ids):
+        return []
+    wanted = or_(*(and_(ProgressUpdate.task_id == task_id,
+                        ProgressUpdate.cycle.in_(sorted(dues)))
+                   for task_id, dues in sorted(by_task.items())))
+    query = (
+        select(ProgressUpdate, Member.display_name)
+        .outerjoin(Member, Member.id == ProgressUpdate.member_id)
+        .where(wanted)
+    )
+    if unit_ids is not None:
+        query = query.where(ProgressUpdate.unit_id.in_(sorted(unit_ids)))
+    rows = await session.execute(query.order_by(ProgressUpdate.created_at, ProgressUpdate.id))
+    return [(update, name) for update, name in rows]
 
 
 async def recent_updates(

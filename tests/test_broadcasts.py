@@ -295,8 +295,10 @@ async def test_only_admins_and_forged_buttons_change_nothing(app: App) -> None:
     for forged in (f"bc:go:{number}", f"bc:a:{number}:groups", f"bc:x:{number}",
                    f"bc:t:{number}:so-tp", f"bc:i:{number}", f"bc:k:{number}:locality"):
         assert "Chỉ quản trị viên" in text(await say(app, officer, choice=forged))
+    report_task = app.services.snapshot.task_ids["bn-2023-q3", "III.2"]
     for nonsense in ("bc:go:99999", "bc:zz:1", "bc:", "bc:go:abc", f"bc:t:{number}:nope",
-                     f"bc:k:{number}:collective", f"bc:m:{number}:1:2023"):
+                     f"bc:k:{number}:collective", f"bc:m:{number}:1:2023",
+                     f"bc:m:{number}:{report_task}:20230101", f"bc:m:{number}:99999:20230805"):
         assert "không còn hiệu lực" in text(await say(app, ADMIN, choice=nonsense))
     async with app.sessions() as session:
         row = await session.get(BroadcastRow, number)
@@ -353,3 +355,26 @@ async def test_progress_is_shown_at_most_every_few_seconds(app: App) -> None:
     await app.monitor.tick(NOW + timedelta(seconds=2))  # finished: the summary at once
     assert len(edits) == 2 and "Đã gửi xong" in edits[1]
     assert world.recorder.shown == []  # edited in place, nothing sent anew
+
+
+async def test_units_that_have_not_reported_for_a_cycle(app: App) -> None:
+    world = await _world(app)
+    # Sở Tư pháp reported for the 05/08 cycle of III.2; Sở Y tế and Gia Bình did not.
+    early = NOW.replace(day=3)
+    assert "Đã lưu" in text(await say(app, "so-tp-0", "/update III.2 đã gửi báo cáo",
+                                      at=early))
+    number = await compose(app)
+    menu = await say(app, ADMIN, choice=f"bc:a:{number}:missing")
+    cycles = [d for d in data(menu) if d.startswith(f"bc:m:{number}:")]
+    # The cycle being collected, then the past ones, latest first.
+    assert [c[-8:] for c in cycles] == ["20230822", "20230805", "20230722"]
+    labels = [o.label for r in menu for row in r.options for o in row]
+    missing = len(await app.usecases.reports.missing_units("bn-2023-q3", "III.2",
+                                                           NOW.date().replace(day=5)))
+    assert f"05/08/2023 · III.2: {missing} đơn vị chưa báo cáo" in labels
+    preview = await say(app, ADMIN, choice=cycles[1])
+    assert "Người nhận: các đơn vị chưa báo cáo III.2 kỳ 05/08/2023" in text(preview)
+    assert reach_of(preview) == (4, 1)  # Sở Y tế's two, Gia Bình's two; Sở Y tế's group
+    await send(world, number)
+    assert set(world.recorder.chats()) == {"so-yt-0", "so-yt-1", "ubnd-h-gia-binh-0",
+                                           "ubnd-h-gia-binh-1", "-2"}

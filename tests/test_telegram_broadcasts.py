@@ -65,6 +65,13 @@ async def compose(tg: Harness, text: str = "Khẩn: nộp báo cáo quý III tr�
     return int(number.group(1))
 
 
+async def sent_out(tg: Harness, number: int) -> None:
+    """Until every message of the broadcast has an outcome in the outbox (the fake may
+    have a message before the worker has recorded it as sent)."""
+    while (await tg.app.usecases.broadcasts.progress(number)).remaining:
+        await tg.service.scheduler.worker.drain()
+
+
 def preview_reach(tg: Harness) -> tuple[int, int]:
     card = tg.api.sent_messages(ADMIN_ID)[-1]["text"]
     found = re.search(r"Sẽ gửi tới (\d+) người và (\d+) nhóm", card)
@@ -85,6 +92,15 @@ async def choose(tg: Harness, number: int, audience: str) -> None:
         case "kind":
             await admin_presses(tg, f"bc:a:{number}:kind")
             await admin_presses(tg, f"bc:k:{number}:department")
+        case "missing":
+            # Sở Tư pháp's first officer reported for the 05/08 cycle; nobody else did.
+            await say(tg, 301, "/update III.2 đã gửi báo cáo tuần")
+            await tg.settled()
+            await admin_presses(tg, f"bc:a:{number}:missing")
+            menu = str(tg.api.calls_to("editMessageText")[-1].params["reply_markup"])
+            task_id = tg.app.services.snapshot.task_ids["bn-2023-q3", "III.2"]
+            assert f"bc:m:{number}:{task_id}:20230822" in menu  # the cycle being collected
+            await admin_presses(tg, f"bc:m:{number}:{task_id}:20230822")
         case _:
             await admin_presses(tg, f"bc:a:{number}:{audience}")
 
@@ -94,6 +110,8 @@ EXPECTED = {
     "groups": set(GROUPS),
     "units": {301, 302, 303, 321, -4001, -4002},
     "kind": {301, 302, 303, 311, 312, -4001},
+    # Of the units with members, those that owe III.2 and have not reported for it.
+    "missing": {311, 312, 321, -4002},
 }
 
 
@@ -120,6 +138,7 @@ async def test_each_audience_gets_exactly_what_the_preview_counted(tg: Harness,
     first = next(c for c in _broadcasts(tg) if int(c.params["chat_id"]) != ADMIN_ID)
     assert first.params["text"] == sample["text"]
     assert first.params["reply_markup"] == sample["reply_markup"]
+    await sent_out(tg, number)
     assert await tg.app.monitor.tick(tg.clock()) == 1
     summary = tg.api.calls_to("editMessageText")[-1]
     assert int(summary.params["message_id"]) == card_id
@@ -140,7 +159,8 @@ async def test_blocked_and_removed_recipients_are_named(tg: Harness) -> None:
     await admin_presses(tg, f"bc:go:{number2}")
     await tg.api.wait_for("sendMessage", count=5, predicate=lambda c: c.ok and "thứ hai" in str(
         c.params.get("text")) and int(c.params["chat_id"]) != ADMIN_ID)
-    await tg.service.scheduler.worker.drain()
+    await sent_out(tg, number)
+    await sent_out(tg, number2)
     assert await tg.app.monitor.tick(tg.clock()) == 2
     first, second = (c.params["text"] for c in tg.api.calls_to("editMessageText")[-2:])
     assert "lỗi 1" in first and "nhóm “Nhóm -4003” — bot không còn trong nhóm" in first
@@ -206,9 +226,7 @@ async def test_stop_pressed_while_sending(tg: Harness) -> None:
         c.params.get("text")) and int(c.params["chat_id"]) != ADMIN_ID)
     await press(tg, ADMIN_ID, f"bc:x:{number}", message_id=card_id)
     await tg.settled()
-    await tg.service.scheduler.worker.drain()
-    while (await tg.app.usecases.broadcasts.progress(number)).remaining:
-        await tg.service.scheduler.worker.drain()
+    await sent_out(tg, number)
     progress = await tg.app.usecases.broadcasts.progress(number)
     delivered = [c for c in _broadcasts(tg) if int(c.params["chat_id"]) != ADMIN_ID]
     # Whatever was sent stays sent and is counted; the rest was dropped. At most the

@@ -18,6 +18,7 @@ from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine, Renderer
+from bot.usecases.reports import Reports
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,16 @@ class UseCases:
     reminders: ReminderEngine
     audit: AuditLog
     broadcasts: Broadcasts
+    reports: Reports
 
     @classmethod
     def build(cls, services: Services, render: Renderer,
               render_broadcast: BroadcastRenderer) -> UseCases:
         """``render`` words the reminders, ``render_broadcast`` the broadcasts: views,
         so the composition root passes them in."""
+        audit = AuditLog(services)
+        reports = Reports(services, audit)
         return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
                    Conversations(services), Preferences(services),
-                   ReminderEngine(services, render), AuditLog(services),
-                   Broadcasts(services, render_broadcast))
+                   ReminderEngine(services, render), audit,
+                   Broadcasts(services, render_broadcast, reports.missing_for), reports)

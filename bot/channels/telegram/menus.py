@@ -37,6 +37,7 @@ GROUP = (
     ("help", N_("How to use the bot")),
 )
 ADMIN = (
+    ("report", N_("Who has reported for the current cycle")),
     ("invite", N_("An invite link for a unit")),
     ("units", N_("The list of units")),
 )

@@ -1,0 +1,74 @@
+"""The report as a picture for a phone: units (rows) × the task's recent cycles
+(columns), each cell coloured on time / late / missing, grey where the unit owed
+nothing (yet). A tall, narrow PNG about 800 px wide.
+
+matplotlib is imported inside the function: it is slow to import, and only an admin
+asking for a report needs it. The figure is drawn on an explicit Agg canvas, never
+through pyplot, whose global state is not safe in the worker threads charts are
+rendered in.
+"""
+
+from __future__ import annotations
+
+from bot.exports.labels import cell_label
+from bot.i18n import Translator
+from bot.report import Cell, Grid
+
+WIDTH_INCHES = 800 / 150
+DPI = 150
+ROW_INCHES = 0.24
+TOP_INCHES = 0.5  # the title, then the cycles' dates
+BOTTOM_INCHES = 0.45  # the legend
+MAX_NAME = 38  # characters of a unit name shown beside its row
+COLOURS = {  # colour-blind-safe enough: green, amber, red differ in lightness too
+    Cell.ON_TIME: "#2e7d32",
+    Cell.LATE: "#f9a825",
+    Cell.MISSING: "#c62828",
+    Cell.NOT_DUE: "#d0d0d0",
+}
+FONT = "DejaVu Sans"  # bundled with matplotlib, and it has every Vietnamese letter
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
+def report_chart(grid: Grid, t: Translator) -> bytes:
+    from io import BytesIO
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    order = list(COLOURS)
+    rows = max(1, len(grid.units))
+    height = TOP_INCHES + BOTTOM_INCHES + ROW_INCHES * rows
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.52, BOTTOM_INCHES / height, 0.45,
+                            ROW_INCHES * rows / height))
+    values = [[order.index(c) for c in row] for row in grid.cells] or [[order.index(
+        Cell.NOT_DUE)] * max(1, len(grid.cycles))]
+    axes.imshow(values, cmap=ListedColormap([COLOURS[c] for c in order]), vmin=0,
+                vmax=len(order) - 1, aspect="auto", interpolation="nearest")
+    axes.set_xticks(range(len(grid.cycles)),
+                    [f"{d:%d/%m}" for d in grid.cycles], fontsize=7, family=FONT)
+    axes.xaxis.tick_top()
+    axes.set_yticks(range(len(grid.units)), [_short(n) for n in grid.units], fontsize=6.5,
+                    family=FONT)
+    axes.set_xticks([x - 0.5 for x in range(1, len(grid.cycles))], minor=True)
+    axes.set_yticks([y - 0.5 for y in range(1, len(grid.units))], minor=True)
+    axes.grid(which="minor", color="white", linewidth=1.5)
+    axes.tick_params(which="both", length=0)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    title = f"{grid.task.code} — {grid.task.title}"
+    figure.suptitle(title if len(title) <= 60 else title[:59] + "…", fontsize=8,
+                    family=FONT, y=1 - 0.08 / height, va="top")
+    figure.legend(handles=[Patch(color=COLOURS[c], label=cell_label(t, c)) for c in order],
+                  loc="lower center", ncol=2, frameon=False, borderaxespad=0.2,
+                  prop={"family": FONT, "size": 6.5})
+    out = BytesIO()
+    figure.savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
