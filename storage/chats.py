@@ -174,3 +174,14 @@ async def bound_chats_for_units(
         if chat.unit_id is not None:
             bound[chat.unit_id].append(chat)
     return bound
+
+
+async def move_bindings(session: AsyncSession, from_unit: str, to_unit: str, *,
+                        at: datetime) -> int:
+    """Groups bound to ``from_unit`` are bound to ``to_unit`` instead (a merge), active
+    or not, so a group the bot is re-added to resumes with today's unit. How many."""
+    chats = list(await session.scalars(select(ChatRow).where(ChatRow.unit_id == from_unit)))
+    for chat in chats:
+        chat.unit_id, chat.updated_at = to_unit, at
+    await session.flush()
+    return len(chats)
