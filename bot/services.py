@@ -61,6 +61,9 @@ class Services:
         self._workdays: dict[str, WorkingCalendar] = {}
         self._calendar_changes: tuple[frozenset[date], frozenset[date]] = (
             frozenset(), frozenset())
+        # The directory version the snapshot was loaded at (storage.units): another
+        # process's edit changes it, and the next check reloads.
+        self.loaded_version: str | None = None
         # Rung by whoever queues outbox rows outside the reminder tick (a broadcast,
         # an admin's "remind them now"); the outbox worker of this process listens.
         self.outbox_wake = asyncio.Event()
@@ -70,6 +73,9 @@ class Services:
 
     async def reload(self) -> Snapshot:
         async with self.sessions() as session:
+            # The version first: an edit committed while we read can then only make
+            # the next check reload once more, never leave a stale snapshot marked new.
+            version = await unit_store.directory_version(session)
             directory = await unit_store.load_directory(session)
             plans = tuple(await plan_store.load_plans(session, active_only=True))
             days_off, working_days = await reminder_settings_store.calendar_days(session)
@@ -83,7 +89,18 @@ class Services:
         self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id)
         self._calendar_changes = (frozenset(days_off), frozenset(working_days))
         self._workdays.clear()
+        self.loaded_version = version
         return self._snapshot
+
+    async def reload_if_changed(self) -> bool:
+        """Reload when another process (or the shell) edited the directory since our
+        load; one small query otherwise. True when it reloaded."""
+        async with self.sessions() as session:
+            version = await unit_store.directory_version(session)
+        if version == self.loaded_version:
+            return False
+        await self.reload()
+        return True
 
     @property
     def snapshot(self) -> Snapshot:
@@ -109,6 +126,12 @@ class Services:
                    include_collectives: bool = False) -> list[Match]:
         return self.snapshot.matcher.rank(query, limit=limit,
                                           include_collectives=include_collectives)
+
+    def find_unit(self, query: str) -> str | None:
+        """The unit a name confidently designates as written: a merged unit itself,
+        not its successor (what an edit of the directory is about)."""
+        match = self.snapshot.matcher.best(query)
+        return match.unit_id if match else None
 
     def resolve_unit(self, query: str) -> str | None:
         """Today's unit for a confidently recognised name (merged names follow the merge)."""
@@ -144,18 +167,18 @@ class Services:
 
     # --- the unit's month -------------------------------------------------------------
 
-    def _history_ids(self, unit_id: str) -> set[str]:
+    def history_ids(self, unit_id: str) -> set[str]:
         """The unit under every id it has had: updates sent before a merge count."""
         return {unit_id, *self.directory.predecessors(unit_id)}
 
     async def done_tasks(self, unit_id: str) -> set[tuple[str, str]]:
         async with self.sessions() as session:
-            return await progress_store.done_tasks(session, self._history_ids(unit_id))
+            return await progress_store.done_tasks(session, self.history_ids(unit_id))
 
     async def agenda(self, unit_id: str, month: Month, today: date) -> Agenda:
         unit_id = self.directory.successor(unit_id)
         async with self.sessions() as session:
-            ids = self._history_ids(unit_id)
+            ids = self.history_ids(unit_id)
             done = await progress_store.done_tasks(session, ids)
             reported = await progress_store.reported_cycles(session, ids, month.first,
                                                              month.last)

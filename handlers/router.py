@@ -19,11 +19,21 @@ from bot.rich import plain
 from bot.throttle import Throttle, Verdict
 from bot.usecases import UseCases
 from bot.usecases.conversations import Step
-from handlers import groups, onboarding, progress, reminders
+from handlers import (
+    audit,
+    groups,
+    join_requests,
+    member_actions,
+    members,
+    onboarding,
+    progress,
+    reminders,
+    units_admin,
+)
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
-from handlers.help import help_command, units_command
+from handlers.help import help_command
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +57,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "lichsu": progress.history_command,
     "cancel": progress.cancel_command,
     "huy": progress.cancel_command,
-    "units": units_command,
-    "donvi": units_command,
+    "units": units_admin.units_command,  # a list for everyone; admins: add, rename …
+    "donvi": units_admin.units_command,
     "invite": onboarding.invite_command,
     "moi": onboarding.invite_command,
     "whoami": onboarding.whoami_command,
@@ -72,6 +82,19 @@ COMMANDS: dict[str, CommandHandler] = {
     "bind": groups.bind_command,
     "ganketnhom": groups.bind_command,
     "unbind": groups.unbind_command,
+    # --- administration
+    "members": members.members_command,
+    "thanhvien": members.members_command,
+    "promote": member_actions.promote_command,
+    "capquyen": member_actions.promote_command,
+    "demote": member_actions.demote_command,
+    "haquyen": member_actions.demote_command,
+    "remove": member_actions.remove_command,
+    "xoathanhvien": member_actions.remove_command,
+    "requests": join_requests.requests_command,
+    "yeucau": join_requests.requests_command,
+    "audit": audit.audit_command,
+    "nhatky": audit.audit_command,
 }
 
 # In a group the bot answers only what makes sense for everyone in it.
@@ -87,6 +110,9 @@ CHOICES: dict[str, CommandHandler] = {
     "leave": onboarding.leave_choice,
     "upd": progress.update_choice,
     "undo": progress.undo_choice,
+    # --- administration
+    "mem": member_actions.member_choice,
+    "unit": units_admin.units_choice,
 }
 
 STEPS: dict[str, StepHandler] = {

@@ -12,10 +12,12 @@ from bot.services import Services
 from bot.usecases.audit import AuditLog
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
+from bot.usecases.membership import Membership
 from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine, Renderer
+from bot.usecases.unit_admin import UnitAdmin
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,15 @@ class UseCases:
     preferences: Preferences
     reminders: ReminderEngine
     audit: AuditLog
+    membership: Membership
+    unit_admin: UnitAdmin
 
     @classmethod
     def build(cls, services: Services, render: Renderer) -> UseCases:
-        """``render`` words the reminders: a view, so the composition root passes it in."""
-        return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
-                   Conversations(services), Preferences(services),
-                   ReminderEngine(services, render), AuditLog(services))
+        """``render`` words the reminders: a view, so the composition root passes it in.
+        Every admin action records itself in the one audit log."""
+        audit = AuditLog(services)
+        return cls(services, Onboarding(services, audit), ProgressBook(services),
+                   Groups(services, audit), Conversations(services),
+                   Preferences(services, audit), ReminderEngine(services, render), audit,
+                   Membership(services, audit), UnitAdmin(services, audit))
