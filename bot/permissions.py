@@ -46,10 +46,10 @@ def role_change(actor: Member | None, target: Member, role: MemberRole,
         return Refusal.NOT_ALLOWED
     if target.role is role:
         return Refusal.UNCHANGED
-    if role is MemberRole.LEAD and target.unit_id is None:
-        return Refusal.NEEDS_UNIT
     if target.is_admin and admins <= 1:
         return Refusal.LAST_ADMIN
+    if role is MemberRole.LEAD and target.unit_id is None:
+        return Refusal.NEEDS_UNIT
     return None
 
 

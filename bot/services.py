@@ -129,8 +129,10 @@ class Services:
 
     def find_unit(self, query: str) -> str | None:
         """The unit a name confidently designates as written: a merged unit itself,
-        not its successor (what an edit of the directory is about)."""
-        match = self.snapshot.matcher.best(query)
+        not its successor (what an edit of the directory is about); a collective only
+        when no unit fits, so that the edit can say why it does not apply."""
+        matcher = self.snapshot.matcher
+        match = matcher.best(query) or matcher.best(query, include_collectives=True)
         return match.unit_id if match else None
 
     def resolve_unit(self, query: str) -> str | None:
@@ -142,12 +144,13 @@ class Services:
 
     async def member(self, channel: str, user_id: str) -> Member | None:
         """The member behind a message. An inactive member (the platform refused a
-        delivery: blocked, kicked) who writes again is reachable again."""
+        delivery: blocked, kicked) who writes again is reachable again; one removed
+        by an admin or lead (``left_at`` set) stays removed until they join again."""
         async with self.sessions() as session:
             row = await member_store.get_member(session, channel, user_id)
             if row is None:
                 return None
-            if not row.active:
+            if not row.active and row.left_at is None:
                 await member_store.set_member_active(session, row.id, True)
                 await session.commit()
             return member_view(row)

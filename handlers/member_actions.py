@@ -62,6 +62,11 @@ async def _pick(ctx: Context, query: str, data: Callable[[Member], str], *,
     return [Reply(plain(ctx._("Which member do you mean?")), options=rows)]
 
 
+def _place(ctx: Context, unit_id: str | None) -> str:
+    """What a member is removed from: their unit, or (an admin without one) the bot."""
+    return unit_title(ctx, unit_id) if unit_id else "Nhắc việc"
+
+
 def _tell(member: Member, text: str) -> list[Reply]:
     """A private note to the member concerned, where they can be reached."""
     if not member.chat_id:
@@ -123,7 +128,7 @@ async def confirm_removal(ctx: Context, member_id: int, *, edit: bool) -> list[R
                 ctx._("Unit leads can remove officers of their own unit only."))
         return await refuse(ctx, "member.remove", text.format(name=member_name(target)),
                             target=f"member:{member_id}")
-    unit = unit_title(ctx, target.unit_id) if target.unit_id else "—"
+    unit = _place(ctx, target.unit_id)
     question = ctx._("Remove {name} from {unit}? They will no longer see the unit's tasks "
                      "or get its reminders. Their updates stay with the unit.").format(
         name=member_name(target), unit=unit)
@@ -141,7 +146,7 @@ async def remove(ctx: Context, member_id: int) -> list[Reply]:
         text = (_refusal(ctx, change) if change.refusal is Refusal.LAST_ADMIN else
                 ctx._("Unit leads can remove officers of their own unit only."))
         return say(text)
-    unit = unit_title(ctx, change.unit_id) if change.unit_id else "—"
+    unit = _place(ctx, change.unit_id)
     done = ctx._("{name} was removed from {unit}.").format(name=member_name(change.member),
                                                             unit=unit)
     t = translator(change.member.language)

@@ -34,7 +34,9 @@ _SUBCOMMANDS = {"add": "add", "them": "add", "rename": "rename", "doiten": "rena
 def _subcommand(args: str) -> tuple[str, str] | None:
     words = args.split()
     for n in (2, 1):
-        if len(words) >= n and (name := _SUBCOMMANDS.get(fold(" ".join(words[:n])))):
+        key = fold(" ".join(words[:n]))
+        # Two words only for the two-word names ("đổi tên"): "add ," is "add" and ",".
+        if len(words) >= n and key.count(" ") == n - 1 and (name := _SUBCOMMANDS.get(key)):
             return name, " ".join(words[n:])
     return None
 

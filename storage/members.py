@@ -193,8 +193,9 @@ async def remove_member(session: AsyncSession, member_id: int, *, at: datetime) 
     stamped, no unit and no rights left. The row stays, so their progress updates
     keep their author (and stay with the unit, which each update names itself).
 
-    Should they write again they are an ordinary newcomer: reachable, but seeing
-    nothing until an invite or an approval puts them in a unit. False when unknown.
+    Writing again does not bring them back (``Services.member`` tells them from a
+    member the platform could not reach, whose ``left_at`` is NULL); an invite or an
+    approved request does. False when unknown.
     """
     member = await session.get(Member, member_id)
     if member is None:

@@ -100,7 +100,7 @@ class Onboarding:
                 chat_id=chat_id)
             if language and not row.language:
                 row.language = language
-            row.active = True
+            row.active, row.left_at = True, None  # back, should they have been removed
             # Joined by invite: an open request for the same person is moot.
             await request_store.cancel_pending(session, channel, user_id, at=now)
             return member_view(row)
@@ -167,7 +167,7 @@ class Onboarding:
                     chat_id=row.chat_id)
                 if row.language and not member_row.language:
                     member_row.language = row.language
-                member_row.active = True
+                member_row.active, member_row.left_at = True, None
                 member = member_view(member_row)
             return Decision(request, approve, member)
 
