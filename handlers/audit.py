@@ -6,22 +6,12 @@ from __future__ import annotations
 from bot.i18n import format_datetime
 from bot.messages import Reply
 from bot.rich import Rich, bold, join, plain
-from bot.usecases.audit import MAX_RECENT, AuditRecord, Outcome
+from bot.usecases.audit import MAX_RECENT, Outcome
 from handlers.access import refuse_in_group, refuse_unless_admin
 from handlers.context import Context
 from handlers.replies import say
 
 DEFAULT_COUNT = 20
-
-
-def _target(ctx: Context, record: AuditRecord, names: dict[str, str]) -> str:
-    target = record.target or ""
-    if target in names:
-        return names[target]
-    kind, _, key = target.partition(":")
-    if kind == "unit" and key in ctx.services.directory:
-        return ctx.services.directory.get(key).name
-    return target
 
 
 def _outcome(ctx: Context, outcome: str) -> str:
@@ -47,7 +37,7 @@ async def audit_command(ctx: Context, args: str) -> list[Reply]:
                                              len(records)).format(n=len(records)))]
     for record in records:
         who = names.get(record.actor, record.actor)
-        target = _target(ctx, record, names)
+        target = names.get(record.target or "", record.target or "")
         what = f"{record.action} → {target}" if target else record.action
         lines.append(plain(f"• {format_datetime(record.at, ctx.language, tz)} · {who}"))
         lines.append(plain(f"   {what} · {_outcome(ctx, record.outcome)}"))

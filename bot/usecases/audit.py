@@ -59,8 +59,9 @@ class AuditLog:
                 for r in rows]
 
     async def names(self, records: list[AuditRecord]) -> dict[str, str]:
-        """Display names for the actors ("telegram:123") and the member targets
-        ("member:5") of ``records`` that are known; the rest read as written."""
+        """Display names for the actors ("telegram:123") and the member and unit
+        targets ("member:5", "unit:so-tp") of ``records`` that are known; the rest
+        read as written."""
         by_channel: dict[str, set[str]] = {}
         for record in records:
             channel, _, user_id = record.actor.partition(":")
@@ -68,7 +69,9 @@ class AuditLog:
                 by_channel.setdefault(channel, set()).add(user_id)
         member_ids = {int(r.target[7:]) for r in records
                       if r.target and r.target.startswith("member:") and r.target[7:].isdigit()}
-        names: dict[str, str] = {}
+        directory = self.services.directory
+        names = {r.target: directory.get(r.target[5:]).name for r in records
+                 if r.target and r.target.startswith("unit:") and r.target[5:] in directory}
         async with self.services.sessions() as session:
             for channel, user_ids in by_channel.items():
                 for user_id, row in (await member_store.find_members(
