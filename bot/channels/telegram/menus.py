@@ -39,6 +39,9 @@ GROUP = (
 ADMIN = (
     ("invite", N_("An invite link for a unit")),
     ("units", N_("The list of units")),
+    ("members", N_("A unit's members and their roles")),
+    ("requests", N_("Join requests waiting for a decision")),
+    ("audit", N_("The latest admin actions")),
 )
 
 
