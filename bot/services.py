@@ -158,7 +158,8 @@ class Services:
     async def enroll(self, channel: str, user_id: str, *, unit_id: str | None,
                      role: MemberRole, at: datetime, display_name: str = "",
                      language: str | None = None, chat_id: str | None = None) -> Member:
-        """Create or update a member (the local channel's personas; onboarding later)."""
+        """Create or update a member (the local channel's personas, the admins named
+        in the settings). Someone an admin removed is back: the settings say so."""
         if unit_id is not None:
             unit_id = self.directory.successor(unit_id)
         async with self.sessions.begin() as session:
@@ -166,6 +167,8 @@ class Services:
                 session, channel=channel, channel_user_id=user_id, unit_id=unit_id,
                 role=role.value, display_name=display_name, language=language, at=at,
                 chat_id=chat_id if chat_id is not None else member_store.KEEP)
+            if row.left_at is not None:
+                row.active, row.left_at = True, None
             return member_view(row)
 
     # --- the unit's month -------------------------------------------------------------

@@ -6,12 +6,13 @@ change nothing; another process on the same database sees every edit."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.app import App, running_app
+from bot.channels.local import Persona, TerminalChat
 from bot.config import Settings
+from bot.members import MemberRole
 from bot.scheduler import ReminderScheduler
 from storage.models import ChatRow
 from tests.admin_kit import audit_entries, join_as, role_of, state
@@ -148,11 +149,11 @@ async def test_deactivate_hides_the_unit_from_units_and_reminders(
                        ("unit.activate", "unit:cuc-thue", "ok")]
 
 
-async def test_another_process_sees_the_edits(tmp_path: Path) -> None:
-    """Two bot processes on one database: an edit in one reaches the other at its
-    next scheduler tick, and a tick with nothing new does not reload."""
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-                        admins=(f"chat:{ADMIN}",))
+async def test_another_process_sees_the_edits(database_url: str) -> None:
+    """Two bot processes on one database (SQLite and PostgreSQL): an edit in one
+    reaches the other at its next scheduler tick; a check with nothing new does not
+    reload."""
+    settings = Settings(database_url=database_url, admins=(f"chat:{ADMIN}",))
     clock = datetime(2023, 8, 10, 9, 0, tzinfo=HANOI)
     async with running_app(settings, clock=lambda: clock) as one, \
             running_app(settings, clock=lambda: clock) as two:
@@ -173,3 +174,18 @@ async def test_another_process_sees_the_edits(tmp_path: Path) -> None:
                                                        now=clock)
         assert await two.services.reload_if_changed()
         assert not two.services.workdays("vi").is_working_day(monday)
+
+
+async def test_without_buttons_the_confirmation_is_a_numbered_choice(app: App) -> None:
+    """The terminal (like Zalo) has no buttons: "1" answers the first option."""
+    lines = ["/units merge Sở Xây dựng => Sở Tài chính", "1", "/units", "/quit"]
+    printed: list[str] = []
+
+    async def read_line(prompt: str) -> str | None:
+        return lines.pop(0) if lines else None
+
+    await TerminalChat(app, read_line, printed.append).run(Persona(MemberRole.ADMIN))
+    out = "\n".join(printed)
+    assert "[1] Đồng ý sáp nhập  [2] Huỷ" in out
+    assert "Đã sáp nhập: Sở Xây dựng nay thuộc Sở Tài chính" in out
+    assert app.services.resolve_unit("Sở Xây dựng") == "so-tc"
