@@ -70,7 +70,10 @@ async def join_by_code(ctx: Context, code: str) -> list[Reply]:
 
 async def unit_name_step(ctx: Context, step: Step, text: str) -> list[Reply]:
     """The answer to "which unit do you work for?": offer the closest units."""
-    matches = ctx.services.rank_units(text, limit=MAX_SUGGESTIONS)
+    directory = ctx.services.directory
+    # A deactivated unit takes no newcomers (a merged one stands for its successor).
+    matches = [m for m in ctx.services.rank_units(text, limit=MAX_SUGGESTIONS)
+               if directory.get(directory.successor(m.unit_id)).active]
     if not matches:
         return say(ctx._("No unit matches “{name}”. Please type the name again, e.g. "
                           "Sở Tài chính.").format(name=text[:80]))
@@ -103,7 +106,8 @@ async def join_choice(ctx: Context, data: str) -> list[Reply]:
         await ctx.conversations.expect(ctx.incoming, JOIN_STEP, {}, ctx.now)
         return say(ctx._("Type the name of your unit again:"))
     directory = ctx.services.directory
-    if unit_id not in directory or directory.get(unit_id).is_collective:
+    if unit_id not in directory or directory.get(unit_id).is_collective \
+            or not directory.get(directory.successor(unit_id)).active:
         return say(ctx._("This button is no longer valid."))
     if ctx.member and ctx.member.unit_id:
         return say(ctx._("You are already a member of {unit}.").format(

@@ -138,6 +138,10 @@ async def test_deactivate_hides_the_unit_from_units_and_reminders(
     assert "đã ngừng hoạt động" in text(await say(app, ADMIN, choice="unit:off:cuc-thue"))
     assert "Cục Thuế" not in text(await say(app, ADMIN, "/units"))
     assert not await reminded("cuc-thue")
+    # Nor does it take newcomers.
+    await say(app, "5", "/start")
+    assert "join:cuc-thue" not in data(await say(app, "5", "Cục Thuế tỉnh"))
+    assert "không còn hiệu lực" in text(await say(app, "5", choice="join:cuc-thue"))
     assert "đã ở trạng thái đó" in text(await say(app, ADMIN, "/units deactivate Cục Thuế"))
     assert "hoạt động trở lại" in text(await say(app, ADMIN, "/units kich hoat Cục Thuế"))
     assert "Cục Thuế" in text(await say(app, ADMIN, "/units"))
