@@ -4,6 +4,8 @@
     nhacviec chat [--unit U|--admin]  the local terminal chat
     nhacviec due --unit U [--month YYYY-MM] [--json]
     nhacviec units list|resolve       the unit directory
+    nhacviec units add|rename|merge|deactivate|activate   edit it
+    nhacviec audit [--limit N] [--json]   the latest admin actions
     nhacviec invite --unit U [--uses N] [--expires 7d]
     nhacviec webhook set|delete|info  the Telegram webhook
     nhacviec reminders preview|set    the reminder schedule, per-unit settings
@@ -25,7 +27,16 @@ from pathlib import Path
 
 from bot.app import App, running_app, utc_now
 from bot.channels.local import Persona, TerminalChat, read_stdin
-from bot.cli import CommandError, broadcast, directory, find_unit, reminders, report, telegram
+from bot.cli import (
+    CommandError,
+    admin,
+    broadcast,
+    directory,
+    find_unit,
+    reminders,
+    report,
+    telegram,
+)
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
 from bot.members import MemberRole
@@ -52,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     reminders.add_parsers(commands)
     broadcast.add_parsers(commands)
     report.add_parsers(commands)
+    admin.add_parsers(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -112,10 +124,14 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
             await directory.due(app, args)
         elif args.command == "report":
             await report.report(app, args)
+        elif args.command == "units" and args.units_command in admin.EDITS:
+            await admin.edit_unit(app, args)
         elif args.command == "units":
             directory.units(app, args)
         elif args.command == "broadcast":
             await broadcast.broadcast(app, args)
+        elif args.command == "audit":
+            await admin.audit(app, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,9 @@ class ReminderScheduler:
 
     async def tick(self) -> None:
         try:
+            # An admin's edit in another process (or the shell) reaches this one here.
+            if await self.app.services.reload_if_changed():
+                await self.app.usecases.reminders.load_overrides()
             result = await self.app.usecases.reminders.tick(self.app.clock())
         except Exception:
             log.exception("reminder tick failed; the next tick will catch up")

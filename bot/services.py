@@ -61,6 +61,9 @@ class Services:
         self._workdays: dict[str, WorkingCalendar] = {}
         self._calendar_changes: tuple[frozenset[date], frozenset[date]] = (
             frozenset(), frozenset())
+        # The directory version the snapshot was loaded at (storage.units): another
+        # process's edit changes it, and the next check reloads.
+        self.loaded_version: str | None = None
         # Rung by whoever queues outbox rows outside the reminder tick (a broadcast,
         # an admin's "remind them now"); the outbox worker of this process listens.
         self.outbox_wake = asyncio.Event()
@@ -70,6 +73,9 @@ class Services:
 
     async def reload(self) -> Snapshot:
         async with self.sessions() as session:
+            # The version first: an edit committed while we read can then only make
+            # the next check reload once more, never leave a stale snapshot marked new.
+            version = await unit_store.directory_version(session)
             directory = await unit_store.load_directory(session)
             plans = tuple(await plan_store.load_plans(session, active_only=True))
             days_off, working_days = await reminder_settings_store.calendar_days(session)
@@ -83,7 +89,18 @@ class Services:
         self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id)
         self._calendar_changes = (frozenset(days_off), frozenset(working_days))
         self._workdays.clear()
+        self.loaded_version = version
         return self._snapshot
+
+    async def reload_if_changed(self) -> bool:
+        """Reload when another process (or the shell) edited the directory since our
+        load; one small query otherwise. True when it reloaded."""
+        async with self.sessions() as session:
+            version = await unit_store.directory_version(session)
+        if version == self.loaded_version:
+            return False
+        await self.reload()
+        return True
 
     @property
     def snapshot(self) -> Snapshot:
@@ -110,6 +127,14 @@ class Services:
         return self.snapshot.matcher.rank(query, limit=limit,
                                           include_collectives=include_collectives)
 
+    def find_unit(self, query: str) -> str | None:
+        """The unit a name confidently designates as written: a merged unit itself,
+        not its successor (what an edit of the directory is about); a collective only
+        when no unit fits, so that the edit can say why it does not apply."""
+        matcher = self.snapshot.matcher
+        match = matcher.best(query) or matcher.best(query, include_collectives=True)
+        return match.unit_id if match else None
+
     def resolve_unit(self, query: str) -> str | None:
         """Today's unit for a confidently recognised name (merged names follow the merge)."""
         match = self.snapshot.matcher.best(query)
@@ -119,12 +144,13 @@ class Services:
 
     async def member(self, channel: str, user_id: str) -> Member | None:
         """The member behind a message. An inactive member (the platform refused a
-        delivery: blocked, kicked) who writes again is reachable again."""
+        delivery: blocked, kicked) who writes again is reachable again; one removed
+        by an admin or lead (``left_at`` set) stays removed until they join again."""
         async with self.sessions() as session:
             row = await member_store.get_member(session, channel, user_id)
             if row is None:
                 return None
-            if not row.active:
+            if not row.active and row.left_at is None:
                 await member_store.set_member_active(session, row.id, True)
                 await session.commit()
             return member_view(row)
@@ -132,7 +158,8 @@ class Services:
     async def enroll(self, channel: str, user_id: str, *, unit_id: str | None,
                      role: MemberRole, at: datetime, display_name: str = "",
                      language: str | None = None, chat_id: str | None = None) -> Member:
-        """Create or update a member (the local channel's personas; onboarding later)."""
+        """Create or update a member (the local channel's personas, the admins named
+        in the settings). Someone an admin removed is back: the settings say so."""
         if unit_id is not None:
             unit_id = self.directory.successor(unit_id)
         async with self.sessions.begin() as session:
@@ -140,22 +167,24 @@ class Services:
                 session, channel=channel, channel_user_id=user_id, unit_id=unit_id,
                 role=role.value, display_name=display_name, language=language, at=at,
                 chat_id=chat_id if chat_id is not None else member_store.KEEP)
+            if row.left_at is not None:
+                row.active, row.left_at = True, None
             return member_view(row)
 
     # --- the unit's month -------------------------------------------------------------
 
-    def _history_ids(self, unit_id: str) -> set[str]:
+    def history_ids(self, unit_id: str) -> set[str]:
         """The unit under every id it has had: updates sent before a merge count."""
         return {unit_id, *self.directory.predecessors(unit_id)}
 
     async def done_tasks(self, unit_id: str) -> set[tuple[str, str]]:
         async with self.sessions() as session:
-            return await progress_store.done_tasks(session, self._history_ids(unit_id))
+            return await progress_store.done_tasks(session, self.history_ids(unit_id))
 
     async def agenda(self, unit_id: str, month: Month, today: date) -> Agenda:
         unit_id = self.directory.successor(unit_id)
         async with self.sessions() as session:
-            ids = self._history_ids(unit_id)
+            ids = self.history_ids(unit_id)
             done = await progress_store.done_tasks(session, ids)
             reported = await progress_store.reported_cycles(session, ids, month.first,
                                                              month.last)

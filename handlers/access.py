@@ -10,14 +10,22 @@ from handlers.context import Context
 from handlers.replies import say
 
 
-async def refuse_unless_admin(ctx: Context, action: str, *,
-                              target: str | None = None) -> list[Reply] | None:
-    """None for an admin; otherwise a polite refusal, and the attempt is audited."""
-    if ctx.is_admin:
-        return None
+async def refuse(ctx: Context, action: str, message: str, *,
+                 target: str | None = None) -> list[Reply]:
+    """A polite refusal, and the attempt in the audit log as denied."""
     await ctx.audit.record(actor=ctx.actor, action=action, target=target, at=ctx.now,
                            outcome=Outcome.DENIED)
-    return say(ctx._("Only administrators can do this."))
+    return say(message)
+
+
+async def refuse_unless_admin(ctx: Context, action: str, *, target: str | None = None,
+                              message: str | None = None) -> list[Reply] | None:
+    """None for an admin; otherwise a polite refusal (``message``, or a general one),
+    and the attempt is audited."""
+    if ctx.is_admin:
+        return None
+    return await refuse(ctx, action, message or ctx._("Only administrators can do this."),
+                        target=target)
 
 
 def refuse_in_group(ctx: Context) -> list[Reply] | None:

@@ -16,11 +16,13 @@ from bot.usecases.audit import AuditLog
 from bot.usecases.broadcasts import Broadcasts
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
+from bot.usecases.membership import Membership
 from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine
 from bot.usecases.reports import Reports
+from bot.usecases.unit_admin import UnitAdmin
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,14 @@ class Context:
     @property
     def reports(self) -> Reports:
         return self.app.reports
+
+    @property
+    def membership(self) -> Membership:
+        return self.app.membership
+
+    @property
+    def unit_admin(self) -> UnitAdmin:
+        return self.app.unit_admin
 
     @property
     def is_admin(self) -> bool:

@@ -4,6 +4,7 @@ news about the group (the bot was added, removed, the group migrated)."""
 from __future__ import annotations
 
 from bot.messages import ChatEvent, Reply
+from handlers.access import refuse
 from handlers.context import Context
 from handlers.replies import say
 
@@ -31,20 +32,21 @@ async def chat_event(ctx: Context) -> list[Reply]:
     return []
 
 
-async def _may_bind(ctx: Context) -> list[Reply] | None:
-    """None when the sender may (un)bind this chat; else the polite refusal."""
+async def _may_bind(ctx: Context, action: str) -> list[Reply] | None:
+    """None when the sender may (un)bind this chat; else the polite refusal (audited)."""
     if not ctx.in_group:
         return say(ctx._("Use this command in the group you want to link."))
     member = ctx.member
     if not (member and member.is_admin) or not await ctx.port.is_chat_admin(
             ctx.incoming.chat_id, ctx.incoming.user_id):
-        return say(ctx._("Sorry, only a group administrator who is also a bot "
-                          "administrator can link this group."))
+        return await refuse(ctx, action, ctx._(
+            "Sorry, only a group administrator who is also a bot administrator can link "
+            "this group."), target=f"chat:{ctx.incoming.channel}:{ctx.incoming.chat_id}")
     return None
 
 
 async def bind_command(ctx: Context, args: str) -> list[Reply]:
-    if refusal := await _may_bind(ctx):
+    if refusal := await _may_bind(ctx, "group.bind"):
         return refusal
     wanted = args.strip()
     if not wanted:
@@ -66,7 +68,8 @@ async def bind_command(ctx: Context, args: str) -> list[Reply]:
 
 
 async def unbind_command(ctx: Context, args: str) -> list[Reply]:
-    if refusal := await _may_bind(ctx):
+    if refusal := await _may_bind(ctx, "group.unbind"):
         return refusal
-    await ctx.groups.unbind(ctx.incoming.channel, ctx.incoming.chat_id, now=ctx.now)
+    await ctx.groups.unbind(ctx.incoming.channel, ctx.incoming.chat_id, now=ctx.now,
+                            by=ctx.actor)
     return say(ctx._("This group is no longer linked to any unit."))

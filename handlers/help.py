@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
-from bot.members import Member
+from bot.members import Member, MemberRole
 from bot.messages import Reply
 from bot.rich import Rich, bold, join, plain
 from bot.units import UnitKind
@@ -29,7 +29,21 @@ def help_lines(t: Translator, member: Member | None) -> list[Rich]:
             t.gettext("Admins: /invite <unit> — a one-time invite link"),
             t.gettext("Admins: /report [22/8] — who has reported for a cycle, with the files"),
             t.gettext("Admins: /report unit <unit> — one unit's reports, cycle by cycle"),
+            t.gettext("Admins: /broadcast — a notice to everyone, to groups, to chosen "
+                      "units or to those who have not reported; /broadcasts — who "
+                      "acknowledged"),
+            t.gettext("Admins: /members [unit] — members, roles; /promote <member> "
+                      "[lead|admin], /demote <member>, /remove <member>"),
+            t.gettext("Admins: /requests — join requests waiting for a decision"),
+            t.gettext("Admins: /units add|rename|merge|deactivate|activate — edit the units"),
+            t.gettext("Admins: /audit [n] — the latest admin actions"),
             t.gettext("In a group: /bind <unit> or /bind all, /unbind"),
+        ]
+    elif member and member.role is MemberRole.LEAD:
+        lines += [
+            t.gettext("Unit leads: /members — your unit's members; /remove <member> "
+                      "removes an officer"),
+            t.gettext("Unit leads: /requests — requests to join your unit"),
         ]
     return [plain(line) for line in lines]
 

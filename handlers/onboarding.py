@@ -4,13 +4,16 @@ name → an admin approves). Also /invite, /whoami, /leave and /lang."""
 from __future__ import annotations
 
 from bot.i18n import SUPPORTED, format_day, translator
-from bot.members import Member
+from bot.members import Member, MemberRole
 from bot.messages import Address, Option, Reply
+from bot.permissions import may_decide_requests
 from bot.rich import bold, join, plain
 from bot.usecases.conversations import Step
 from bot.usecases.onboarding import JoinRequest
+from handlers.access import refuse, refuse_unless_admin
 from handlers.context import Context
 from handlers.help import help_lines
+from handlers.members import role_name
 from handlers.replies import say
 
 JOIN_STEP = "join.unit_name"
@@ -67,7 +70,10 @@ async def join_by_code(ctx: Context, code: str) -> list[Reply]:
 
 async def unit_name_step(ctx: Context, step: Step, text: str) -> list[Reply]:
     """The answer to "which unit do you work for?": offer the closest units."""
-    matches = ctx.services.rank_units(text, limit=MAX_SUGGESTIONS)
+    directory = ctx.services.directory
+    # A deactivated unit takes no newcomers (a merged one stands for its successor).
+    matches = [m for m in ctx.services.rank_units(text, limit=MAX_SUGGESTIONS)
+               if directory.get(directory.successor(m.unit_id)).active]
     if not matches:
         return say(ctx._("No unit matches “{name}”. Please type the name again, e.g. "
                           "Sở Tài chính.").format(name=text[:80]))
@@ -76,8 +82,11 @@ async def unit_name_step(ctx: Context, step: Step, text: str) -> list[Reply]:
     return [Reply(plain(ctx._("Which one is your unit?")), options=(*options, none))]
 
 
-def _request_card(ctx: Context, request: JoinRequest, admin: Member, to: Address) -> Reply:
-    t = translator(admin.language)
+def request_card(ctx: Context, request: JoinRequest, reader: Member,
+                 to: Address | None) -> Reply:
+    """A join request with Approve / Reject, in ``reader``'s language; ``to`` None: in
+    the current chat (/requests)."""
+    t = translator(reader.language)
     body = join([
         bold(t.gettext("Request to join")),
         plain(t.gettext("{name} asks to join {unit}.").format(
@@ -97,7 +106,8 @@ async def join_choice(ctx: Context, data: str) -> list[Reply]:
         await ctx.conversations.expect(ctx.incoming, JOIN_STEP, {}, ctx.now)
         return say(ctx._("Type the name of your unit again:"))
     directory = ctx.services.directory
-    if unit_id not in directory or directory.get(unit_id).is_collective:
+    if unit_id not in directory or directory.get(unit_id).is_collective \
+            or not directory.get(directory.successor(unit_id)).active:
         return say(ctx._("This button is no longer valid."))
     if ctx.member and ctx.member.unit_id:
         return say(ctx._("You are already a member of {unit}.").format(
@@ -108,8 +118,8 @@ async def join_choice(ctx: Context, data: str) -> list[Reply]:
         display_name=incoming.display_name, language=ctx.language, unit_id=unit_id,
         now=ctx.now)
     await ctx.conversations.done(incoming)
-    cards = [_request_card(ctx, request, admin, Address(admin.channel, admin.chat_id))
-             for admin in await ctx.onboarding.admins() if admin.chat_id]
+    cards = [request_card(ctx, request, decider, Address(decider.channel, decider.chat_id))
+             for decider in await ctx.onboarding.deciders(unit_id) if decider.chat_id]
     if not cards:
         note = ctx._("Your request to join {unit} is saved, but no administrator is set up "
                      "yet. Ask your unit for an invite link.")
@@ -120,17 +130,25 @@ async def join_choice(ctx: Context, data: str) -> list[Reply]:
 
 
 async def decision_choice(ctx: Context, data: str) -> list[Reply]:
-    """An admin's Approve / Reject. Anyone can forge the button: check the presser."""
+    """Approve / Reject, by an admin or a lead of the request's unit. Anyone can forge
+    the button: check the presser, at the press, against the request itself."""
     _, verdict, number = [*data.split(":", 2), "", ""][:3]
-    if not (ctx.member and ctx.member.is_admin) or verdict not in ("a", "r") \
-            or not number.isdigit():
-        return say(ctx._("Only administrators can decide join requests."))
+    member = ctx.member
+    refusal = ctx._("Only administrators and the unit's leads can decide join requests.")
+    action = "join.approve" if verdict == "a" else "join.reject"
+    if member is None or not (member.is_admin or member.role is MemberRole.LEAD):
+        return await refuse(ctx, action, refusal, target=f"request:{number[:20]}")
+    if verdict not in ("a", "r") or not number.isdigit():
+        return say(ctx._("This button is no longer valid."))
+    request = await ctx.onboarding.request(int(number))
+    if request is None:
+        return say(ctx._("This button is no longer valid."))
+    unit = ctx.services.directory.successor(request.unit_id)
+    if not may_decide_requests(member, unit):
+        return await refuse(ctx, action, refusal, target=f"request:{number}")
     decision = await ctx.onboarding.decide(int(number), approve=verdict == "a",
-                                           admin=ctx.member, now=ctx.now)
+                                           decider=member, now=ctx.now)
     if decision is None:
-        request = await ctx.onboarding.request(int(number))
-        if request is None:
-            return say(ctx._("This button is no longer valid."))
         return [Reply(plain(ctx._("This request was already decided.")), edit=True)]
     request = decision.request
     unit = _unit_name(ctx, request.unit_id)
@@ -149,8 +167,9 @@ async def decision_choice(ctx: Context, data: str) -> list[Reply]:
 
 
 async def invite_command(ctx: Context, args: str) -> list[Reply]:
-    if not (ctx.member and ctx.member.is_admin):
-        return say(ctx._("Only administrators can create invites."))
+    if refusal := await refuse_unless_admin(
+            ctx, "invite.create", message=ctx._("Only administrators can create invites.")):
+        return refusal
     if not args.strip():
         return say(ctx._("Send /invite followed by the unit's name, e.g. /invite Sở Tư pháp."))
     unit_id = ctx.services.resolve_unit(args)
@@ -174,8 +193,7 @@ async def whoami_command(ctx: Context, args: str) -> list[Reply]:
     if member is None or (member.unit_id is None and not member.is_admin):
         return say(ctx._("You are not a member of any unit yet. Send /start to join. "
                           "Language: {language}.").format(language=language))
-    role = {"admin": ctx._("administrator"), "lead": ctx._("unit lead"),
-            "officer": ctx._("officer")}[member.role.value]
+    role = role_name(ctx.t, member.role)
     unit = _unit_name(ctx, member.unit_id) if member.unit_id else "—"
     return [Reply(join([
         bold(member.display_name or member.user_id),

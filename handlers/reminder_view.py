@@ -23,6 +23,7 @@ class Audience(StrEnum):
     UNIT_GROUP = "unit_group"  # the unit's own group
     PROVINCE = "province"  # a province-wide group: every unit concerned in one message
     ADMIN = "admin"  # the escalation
+    LEAD = "lead"  # the escalation, to a lead of one missing unit, privately
 
 
 def _headline(reminder: Reminder, language: str, workdays: WorkingCalendar) -> str:
@@ -64,10 +65,11 @@ def render_reminder(reminder: Reminder, *, audience: str, language: str,
     t = translator(language)
     lines: list[Rich] = [bold(_headline(reminder, language, workdays)),
                          *_facts(reminder, language, directory, workdays)]
-    if audience in (Audience.MEMBER, Audience.UNIT_GROUP):
-        unit = directory.get(reminder.units[0]).name
+    if audience in (Audience.MEMBER, Audience.UNIT_GROUP, Audience.LEAD):
+        # A lead's escalation names their own unit, passed in ``units``.
+        unit_id = next(iter(units)) if audience == Audience.LEAD else reminder.units[0]
         lines.append(plain(t.gettext("{unit} has not sent an update for this cycle yet.")
-                           .format(unit=unit)))
+                           .format(unit=directory.get(unit_id).name)))
     else:
         names = _names(units, directory)
         lines.append(plain(t.ngettext("{n} unit has not reported yet:",

@@ -10,6 +10,7 @@ from bot.i18n import format_datetime, format_day
 from bot.messages import Reply
 from bot.reminders import Reminder, ReminderKind
 from bot.rich import Rich, bold, join, plain
+from handlers.access import refuse_unless_admin
 from handlers.context import Context
 from handlers.replies import say
 
@@ -131,8 +132,10 @@ async def _all_reminders(ctx: Context) -> list[Reply]:
 
 
 async def _calendar(ctx: Context, args: str, kind: str) -> list[Reply]:
-    if not (ctx.member and ctx.member.is_admin):
-        return say(ctx._("Only administrators can change the calendar."))
+    if refusal := await refuse_unless_admin(
+            ctx, "calendar.dayoff" if kind == "off" else "calendar.workday",
+            message=ctx._("Only administrators can change the calendar.")):
+        return refusal
     words = args.split()
     if not words:
         off, work = await ctx.preferences.calendar_changes()

@@ -20,18 +20,23 @@ from bot.throttle import Throttle, Verdict
 from bot.usecases import UseCases
 from bot.usecases.conversations import Step
 from handlers import (
+    audit,
     broadcast,
     broadcast_audience,
     groups,
+    join_requests,
+    member_actions,
+    members,
     onboarding,
     progress,
     reminders,
     report,
+    units_admin,
 )
 from handlers.commands import parse_command
 from handlers.context import Context
 from handlers.due import due_choice, due_command, due_intent, overdue_command, tasks_command
-from handlers.help import help_command, units_command
+from handlers.help import help_command
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +60,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "lichsu": progress.history_command,
     "cancel": progress.cancel_command,
     "huy": progress.cancel_command,
-    "units": units_command,
-    "donvi": units_command,
+    "units": units_admin.units_command,  # a list for everyone; admins: add, rename …
+    "donvi": units_admin.units_command,
     "invite": onboarding.invite_command,
     "moi": onboarding.invite_command,
     "whoami": onboarding.whoami_command,
@@ -88,6 +93,19 @@ COMMANDS: dict[str, CommandHandler] = {
     # --- reports
     "report": report.report_command,
     "baocao": report.report_command,
+    # --- administration
+    "members": members.members_command,
+    "thanhvien": members.members_command,
+    "promote": member_actions.promote_command,
+    "capquyen": member_actions.promote_command,
+    "demote": member_actions.demote_command,
+    "haquyen": member_actions.demote_command,
+    "remove": member_actions.remove_command,
+    "xoathanhvien": member_actions.remove_command,
+    "requests": join_requests.requests_command,
+    "yeucau": join_requests.requests_command,
+    "audit": audit.audit_command,
+    "nhatky": audit.audit_command,
 }
 
 # In a group the bot answers only what makes sense for everyone in it.
@@ -106,6 +124,9 @@ CHOICES: dict[str, CommandHandler] = {
     "bc": broadcast.broadcast_choice,
     # --- reports
     "rep": report.report_choice,
+    # --- administration
+    "mem": member_actions.member_choice,
+    "unit": units_admin.units_choice,
 }
 
 STEPS: dict[str, StepHandler] = {

@@ -189,3 +189,14 @@ async def bound_group_chats(
     else:
         query = query.where(ChatRow.unit_id.in_(list(unit_ids)))
     return list(await session.scalars(query.order_by(ChatRow.id)))
+
+
+async def move_bindings(session: AsyncSession, from_unit: str, to_unit: str, *,
+                        at: datetime) -> int:
+    """Groups bound to ``from_unit`` are bound to ``to_unit`` instead (a merge), active
+    or not, so a group the bot is re-added to resumes with today's unit. How many."""
+    chats = list(await session.scalars(select(ChatRow).where(ChatRow.unit_id == from_unit)))
+    for chat in chats:
+        chat.unit_id, chat.updated_at = to_unit, at
+    await session.flush()
+    return len(chats)

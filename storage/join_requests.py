@@ -105,3 +105,16 @@ async def decide(
         .execution_options(populate_existing=True)
     )
     return (await session.scalars(statement)).one_or_none()
+
+
+async def move_pending(session: AsyncSession, from_unit: str, to_unit: str) -> int:
+    """Pending requests to join ``from_unit`` now ask for ``to_unit`` (a merge): an
+    approval must not put anyone in a unit that no longer exists. How many."""
+    result = await session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.unit_id == from_unit, JoinRequest.status == JoinStatus.PENDING.value)
+        .values(unit_id=to_unit)
+        .returning(JoinRequest.id),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return len(result.all())

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.members import MemberRole
@@ -116,6 +116,16 @@ async def admins(session: AsyncSession) -> list[Member]:
     ))
 
 
+async def leads(session: AsyncSession, unit_id: str) -> list[Member]:
+    """The unit's active leads, oldest first: who decides its join requests with the
+    admins."""
+    return list(await session.scalars(
+        select(Member)
+        .where(Member.unit_id == unit_id, Member.role == MemberRole.LEAD.value, Member.active)
+        .order_by(Member.id)
+    ))
+
+
 async def set_member_active(
     session: AsyncSession, member_id: int, active: bool, *, at: datetime | None = None
 ) -> bool:
@@ -138,6 +148,73 @@ async def members_of_unit(session: AsyncSession, unit_id: str) -> list[Member]:
     return list(await session.scalars(
         select(Member).where(Member.unit_id == unit_id, Member.active).order_by(Member.id)
     ))
+
+
+# --- Administration: roles, removal, who is where --------------------------------------
+
+
+async def active_members(session: AsyncSession) -> list[Member]:
+    """Every active member on every channel, oldest first (a name search reads these)."""
+    return list(await session.scalars(
+        select(Member).where(Member.active).order_by(Member.id)
+    ))
+
+
+async def member_counts(session: AsyncSession) -> dict[str | None, int]:
+    """How many active members each unit has; ``None`` counts those without a unit."""
+    rows = await session.execute(
+        select(Member.unit_id, func.count()).where(Member.active).group_by(Member.unit_id)
+    )
+    return {unit_id: count for unit_id, count in rows}
+
+
+async def count_admins(session: AsyncSession, *, lock: bool = False) -> int:
+    """Active admins. ``lock`` holds their rows until the transaction ends (PostgreSQL;
+    SQLite serialises writers anyway), so two admins demoting each other at the same
+    moment cannot both see "there is another admin" and leave none."""
+    query = select(Member.id).where(Member.role == MemberRole.ADMIN.value, Member.active)
+    if lock:
+        query = query.with_for_update()
+    return len((await session.scalars(query)).all())
+
+
+async def set_role(session: AsyncSession, member_id: int, role: MemberRole) -> bool:
+    """Give the member ``role``; False when there is no such member."""
+    member = await session.get(Member, member_id)
+    if member is None:
+        return False
+    member.role = MemberRole(role).value
+    await session.flush()
+    return True
+
+
+async def remove_member(session: AsyncSession, member_id: int, *, at: datetime) -> bool:
+    """An admin or lead removed the member from their unit: inactive, ``left_at``
+    stamped, no unit and no rights left. The row stays, so their progress updates
+    keep their author (and stay with the unit, which each update names itself).
+
+    Writing again does not bring them back (``Services.member`` tells them from a
+    member the platform could not reach, whose ``left_at`` is NULL); an invite or an
+    approved request does. False when unknown.
+    """
+    member = await session.get(Member, member_id)
+    if member is None:
+        return False
+    member.active, member.left_at = False, at
+    member.unit_id, member.role = None, MemberRole.OFFICER.value
+    await session.flush()
+    return True
+
+
+async def move_members(session: AsyncSession, from_unit: str, to_unit: str) -> int:
+    """Every member of ``from_unit`` (active or not) now belongs to ``to_unit``: a
+    merge. How many moved."""
+    result = await session.execute(
+        update(Member).where(Member.unit_id == from_unit).values(unit_id=to_unit)
+        .returning(Member.id),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return len(result.all())
 
 
 async def delete_member(session: AsyncSession, member_id: int) -> bool:
@@ -197,10 +274,12 @@ async def clear_absences(session: AsyncSession, member_id: int) -> int:
 
 
 async def reachable_members(
-    session: AsyncSession, unit_ids: Collection[str], *, on: date
+    session: AsyncSession, unit_ids: Collection[str], *, on: date,
+    roles: Collection[MemberRole] | None = None,
 ) -> dict[str, list[Member]]:
     """The members a private push for each unit reaches on day ``on``, oldest first:
-    active, not muted, with a private chat, and not away that day.
+    active, not muted, with a private chat, and not away that day (and, given
+    ``roles``, holding one of them: the leads who hear of their unit's escalations).
 
     One query for every unit, absences included (a reminder goes to thousands of
     members); every unit asked for has a list, empty when nobody is reachable.
@@ -213,17 +292,16 @@ async def reachable_members(
         MemberAbsence.starts <= on,
         MemberAbsence.ends >= on,
     )
-    members = await session.scalars(
-        select(Member)
-        .where(
-            Member.unit_id.in_(list(reached)),
-            Member.active,
-            ~Member.muted,
-            Member.chat_id.is_not(None),
-            ~away,
-        )
-        .order_by(Member.id)
+    query = select(Member).where(
+        Member.unit_id.in_(list(reached)),
+        Member.active,
+        ~Member.muted,
+        Member.chat_id.is_not(None),
+        ~away,
     )
+    if roles is not None:
+        query = query.where(Member.role.in_([MemberRole(r).value for r in roles]))
+    members = await session.scalars(query.order_by(Member.id))
     for member in members:
         if member.unit_id is not None:
             reached[member.unit_id].append(member)

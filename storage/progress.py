@@ -116,10 +116,16 @@ async def updates_for_cycles(
 
 
 async def recent_updates(
-    session: AsyncSession, unit_id: str, limit: int, *, task_id: int | None = None
+    session: AsyncSession, unit_id: str | Collection[str], limit: int, *,
+    task_id: int | None = None,
 ) -> list[ProgressUpdate]:
-    """The unit's latest ``limit`` updates (on ``task_id`` only, when given), newest first."""
-    query = select(ProgressUpdate).where(ProgressUpdate.unit_id == unit_id)
+    """The unit's latest ``limit`` updates (on ``task_id`` only, when given), newest first.
+
+    ``unit_id`` may be several ids, one unit under all of them (itself and the units
+    merged into it), as for ``done_tasks``.
+    """
+    unit_ids = [unit_id] if isinstance(unit_id, str) else list(unit_id)
+    query = select(ProgressUpdate).where(ProgressUpdate.unit_id.in_(unit_ids))
     if task_id is not None:
         query = query.where(ProgressUpdate.task_id == task_id)
     return list(await session.scalars(

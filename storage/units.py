@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.units import Directory, Unit, UnitKind
+from storage import chats as chat_store
+from storage import join_requests as request_store
+from storage import members as member_store
 from storage.models import Base, CollectiveMember, UnitAlias, UnitRow, assign
+from storage.reminder_settings import get_state, set_state
+
+DIRECTORY_VERSION = "directory.version"
+"""A scheduler_state value that changes with every edit of the directory (and of
+anything else in the services' snapshot): a process whose loaded value differs
+reloads. A fresh random value rather than a counter, so that two edits made at
+once in two processes can never leave the same value behind."""
 
 
 def _fields(unit: Unit) -> dict[str, Any]:
@@ -143,3 +155,90 @@ async def load_directory(session: AsyncSession) -> Directory:
         )
         for row in await session.scalars(select(UnitRow).order_by(UnitRow.id))
     )
+
+
+# --- Admins' edits: the caller's transaction, one per edit ----------------------------
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What a merge carried over to the successor."""
+
+    members: int
+    chats: int
+    requests: int
+
+
+async def add_unit(session: AsyncSession, unit: Unit, *, at: datetime) -> None:
+    """Insert a new unit with its names; the caller has checked that the id is free."""
+    session.add(UnitRow(id=unit.id, merged_into=None, created_at=at, updated_at=at,
+                        **_fields(unit)))
+    await session.flush()
+    for name, abbreviation in _alias_list(unit):
+        session.add(UnitAlias(unit_id=unit.id, alias=name, is_abbreviation=abbreviation))
+    await session.flush()
+
+
+async def rename_unit(session: AsyncSession, unit_id: str, name: str, *,
+                      at: datetime) -> str | None:
+    """Give the unit a new name; the old one becomes an alias, so plans and people
+    that still use it land here. The old name; None when the unit is unknown."""
+    row = await session.get(UnitRow, unit_id)
+    if row is None:
+        return None
+    old = row.name
+    if old == name:
+        return old
+    # A former alias that becomes the name is the name only, not both.
+    await session.execute(
+        delete(UnitAlias).where(UnitAlias.unit_id == unit_id, UnitAlias.alias == name))
+    kept = await session.scalar(
+        select(UnitAlias.id).where(UnitAlias.unit_id == unit_id, UnitAlias.alias == old))
+    if kept is None:
+        session.add(UnitAlias(unit_id=unit_id, alias=old, is_abbreviation=False))
+    row.name, row.updated_at = name, at
+    await session.flush()
+    return old
+
+
+async def merge_unit(session: AsyncSession, unit_id: str, into: str, *,
+                     at: datetime) -> Moved | None:
+    """Fold ``unit_id`` into ``into``: it stands for ``into`` from now on, and its
+    members, group bindings and pending join requests move there. Its progress
+    updates stay under its own id (``Directory.predecessors`` reads them for the
+    successor), so history is exactly as it was written. None when either is unknown;
+    the caller has checked that ``into`` does not lead back to ``unit_id``."""
+    row = await session.get(UnitRow, unit_id)
+    if row is None or await session.get(UnitRow, into) is None:
+        return None
+    row.merged_into, row.updated_at = into, at
+    await session.flush()
+    return Moved(
+        members=await member_store.move_members(session, unit_id, into),
+        chats=await chat_store.move_bindings(session, unit_id, into, at=at),
+        requests=await request_store.move_pending(session, unit_id, into),
+    )
+
+
+async def set_unit_active(session: AsyncSession, unit_id: str, active: bool, *,
+                          at: datetime) -> bool:
+    """Deactivate a unit that no longer exists (and nothing took over), or bring it
+    back. False when the unit is unknown."""
+    row = await session.get(UnitRow, unit_id)
+    if row is None:
+        return False
+    if row.active != active:
+        row.active, row.updated_at = active, at
+        await session.flush()
+    return True
+
+
+async def directory_version(session: AsyncSession) -> str | None:
+    return await get_state(session, DIRECTORY_VERSION)
+
+
+async def bump_directory_version(session: AsyncSession, *, at: datetime) -> str:
+    """Mark the directory (or the snapshot) changed, for every process on the database."""
+    version = uuid.uuid4().hex
+    await set_state(session, DIRECTORY_VERSION, version, at=at)
+    return version

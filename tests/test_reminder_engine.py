@@ -279,3 +279,44 @@ async def test_a_batch_whose_lease_runs_short_is_handed_back(world: World) -> No
     await world.drain()
     keys = [(chat, text) for chat, text, _ in world.channel.delivered]
     assert len(keys) == len(set(keys)) == enqueued
+
+
+async def test_leads_get_their_own_units_escalation_only(world: World) -> None:
+    now = world.clock()
+    tp_lead = await _enroll(world.app, "tplead", "so-tp", now, MemberRole.LEAD)
+    tc_lead = await _enroll(world.app, "tclead", "so-tc", now, MemberRole.LEAD)
+    away = await _enroll(world.app, "awaylead", "so-tc", now, MemberRole.LEAD)
+    await world.app.usecases.preferences.add_absence(away, date(2023, 8, 4),
+                                                     date(2023, 8, 4), now)
+    async with world.app.sessions.begin() as session:
+        ids = await task_ids_by_code(session, "bn-2023-q3")
+        await record_update(session, task_id=ids["III.2"], unit_id="so-tp",
+                            member_id=world.members["tp1"].id, cycle=date(2023, 8, 5),
+                            text="Đã gửi", percent=100, status="done", at=now)
+    await world.tick(at("2023-08-04", 15))
+    await world.drain()
+    world.channel.delivered.clear()
+    enqueued = await world.tick(at("2023-08-04", 17))  # the escalations fall due
+    assert await world.drain() == enqueued
+    (to_tc_lead,) = [t for t in world.channel.to("chat-tclead") if "III.2" in t]
+    assert "⚠ Đến hạn hôm nay" in to_tc_lead
+    assert "Sở Tài chính chưa gửi cập nhật cho kỳ này." in to_tc_lead
+    assert "Sở Tư pháp" not in to_tc_lead and "đơn vị chưa báo cáo" not in to_tc_lead
+    assert "/update III.2" in to_tc_lead  # a lead can report at once
+    # Sở Tư pháp reported: its lead hears nothing; an absent lead neither.
+    assert world.channel.to("chat-tplead") == []
+    assert world.channel.to("chat-awaylead") == []
+    # The admins still get the whole list, and nothing is enqueued twice.
+    assert any("• Sở Tài chính" in t for t in world.channel.to("boss"))
+    assert await world.tick(at("2023-08-04", 17, 30)) == 0
+    async with world.app.sessions() as session:
+        keys = list(await session.scalars(select(OutboxMessage.key).where(
+            OutboxMessage.recipient_member_id == tc_lead.id)))
+    # A lead is a member too (the due-day reminder), and has one escalation row.
+    assert [k for k in keys if "/escalation/" in k] == [
+        f"rem:bn-2023-q3/III.2/2023-08-05/escalation/0/*/lead/m{tc_lead.id}"]
+    async with world.app.sessions() as session:
+        to_tp_lead = await session.scalar(select(OutboxMessage.key).where(
+            OutboxMessage.recipient_member_id == tp_lead.id,
+            OutboxMessage.key.contains("/escalation/")))
+    assert to_tp_lead is None

@@ -1,4 +1,5 @@
-"""``nhacviec due`` and ``nhacviec units``: a unit's month and the unit directory."""
+"""``nhacviec due`` and ``nhacviec units list|resolve``: a unit's month and the unit
+directory (its edits are in ``bot.cli.admin``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from bot.agenda import AgendaItem
 from bot.app import App
 from bot.calendar import Month
-from bot.cli import CommandError, find_unit
+from bot.cli import CommandError, admin, find_unit
 from bot.i18n import translator
 from bot.rich import to_plain
 from handlers.due_view import View, render_agenda
@@ -32,6 +33,7 @@ def add_parsers(commands: Any) -> None:
     resolve.add_argument("query")
     resolve.add_argument("--limit", type=int, default=5)
     resolve.add_argument("--json", action="store_true")
+    admin.add_unit_parsers(unit_commands)
 
 
 def _item_json(item: AgendaItem) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from bot.app import App
 from bot.cli import CommandError
 from bot.reminders import Reminder, ReminderKind
 from storage import reminder_settings as settings_store
+from storage import units as unit_store
 
 
 def add_parsers(commands: Any) -> None:
@@ -90,9 +91,12 @@ async def set_unit(app: App, args: argparse.Namespace) -> None:
     unit_id = app.services.resolve_unit(args.unit)
     if unit_id is None:
         raise CommandError(f"No unit matches {args.unit!r}.")
+    now = app.clock()
     async with app.sessions.begin() as session:
         if args.reset:
             await settings_store.clear_unit_settings(session, unit_id)
+            await app.usecases.audit.record(actor="cli", action="reminders.reset",
+                                            target=f"unit:{unit_id}", at=now, session=session)
         else:
             lead = None
             if args.lead:
@@ -108,7 +112,13 @@ async def set_unit(app: App, args: argparse.Namespace) -> None:
                 except ValueError:
                     raise CommandError("--time must be HH:MM") from None
             await settings_store.set_unit_settings(session, unit_id, lead_days=lead,
-                                                   send_time=args.time, at=app.clock())
+                                                   send_time=args.time, at=now)
+            await app.usecases.audit.record(actor="cli", action="reminders.set",
+                                            target=f"unit:{unit_id}", at=now,
+                                            detail={"lead": lead, "time": args.time},
+                                            session=session)
+        # The running bot reloads what it caches when this changes (bot/scheduler.py).
+        await unit_store.bump_directory_version(session, at=now)
     await app.usecases.reminders.load_overrides()
     policy = app.usecases.reminders.policy_for(unit_id)
     print(f"{app.services.directory.get(unit_id).name}: {list(policy.lead_days)} working days "

@@ -14,11 +14,13 @@ from bot.usecases.broadcasts import Broadcasts
 from bot.usecases.broadcasts import Renderer as BroadcastRenderer
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
+from bot.usecases.membership import Membership
 from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine, Renderer
 from bot.usecases.reports import Reports
+from bot.usecases.unit_admin import UnitAdmin
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,19 @@ class UseCases:
     audit: AuditLog
     broadcasts: Broadcasts
     reports: Reports
+    membership: Membership
+    unit_admin: UnitAdmin
 
     @classmethod
     def build(cls, services: Services, render: Renderer,
               render_broadcast: BroadcastRenderer) -> UseCases:
         """``render`` words the reminders, ``render_broadcast`` the broadcasts: views,
-        so the composition root passes them in."""
+        so the composition root passes them in. Every admin action records itself in
+        the one audit log."""
         audit = AuditLog(services)
         reports = Reports(services, audit)
-        return cls(services, Onboarding(services), ProgressBook(services), Groups(services),
-                   Conversations(services), Preferences(services),
-                   ReminderEngine(services, render), audit,
-                   Broadcasts(services, render_broadcast, reports.missing_for), reports)
+        return cls(services, Onboarding(services, audit), ProgressBook(services),
+                   Groups(services, audit), Conversations(services),
+                   Preferences(services, audit), ReminderEngine(services, render), audit,
+                   Broadcasts(services, render_broadcast, reports.missing_for), reports,
+                   Membership(services, audit), UnitAdmin(services, audit))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services import Services
+from bot.usecases.audit import AuditLog
 from storage import chats as chat_store
 from storage import members as member_store
 from storage.models import ChatRow
@@ -32,8 +33,9 @@ def _chat(row: ChatRow) -> Chat:
 
 
 class Groups:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, audit: AuditLog | None = None) -> None:
         self.services = services
+        self.audit = audit or AuditLog(services)
 
     async def chat(self, channel: str, chat_id: str) -> Chat | None:
         async with self.services.sessions() as session:
@@ -68,14 +70,24 @@ class Groups:
             await chat_store.bind_chat(session, channel=channel, channel_chat_id=chat_id,
                                        unit_id=unit_id, province_wide=unit_id is None,
                                        bound_by=bound_by, at=now)
+            await self.audit.record(actor=bound_by, action="group.bind",
+                                    target=f"chat:{channel}:{chat_id}", at=now,
+                                    detail={"unit": unit_id, "title": title},
+                                    session=session)
             row = await chat_store.get_chat(session, channel, chat_id)
             assert row is not None
             return _chat(row)
 
-    async def unbind(self, channel: str, chat_id: str, *, now: datetime) -> None:
+    async def unbind(self, channel: str, chat_id: str, *, now: datetime,
+                     by: str | None = None) -> None:
+        """``by``: who asked (audited); None when the platform's news unbinds."""
         async with self.services.sessions.begin() as session:
             await chat_store.unbind_chat(session, channel=channel, channel_chat_id=chat_id,
                                          at=now)
+            if by is not None:
+                await self.audit.record(actor=by, action="group.unbind",
+                                        target=f"chat:{channel}:{chat_id}", at=now,
+                                        session=session)
 
     async def unreachable(self, channel: str, chat_id: str, now: datetime) -> None:
         """The platform refused to deliver (blocked, kicked): stop sending there.

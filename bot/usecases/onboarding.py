@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.members import Member, MemberRole
 from bot.services import Services, member_view
+from bot.usecases.audit import AuditLog, Outcome
 from storage import invites as invite_store
 from storage import join_requests as request_store
 from storage import members as member_store
@@ -56,8 +57,9 @@ def _request(row: JoinRequestRow) -> JoinRequest:
 
 
 class Onboarding:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, audit: AuditLog | None = None) -> None:
         self.services = services
+        self.audit = audit or AuditLog(services)
 
     async def create_invite(self, unit_id: str, *, created_by: str, now: datetime,
                             uses: int = 1,
@@ -71,6 +73,12 @@ class Onboarding:
             await invite_store.create_invite(
                 session, code=code, unit_id=unit_id, uses=uses, expires_at=expires_at,
                 created_by=created_by, at=now)
+            # Not the code: it admits whoever holds it, and the log is read by many.
+            await self.audit.record(
+                actor=created_by, action="invite.create", target=f"unit:{unit_id}", at=now,
+                detail={"uses": uses,
+                        "expires_at": expires_at.isoformat() if expires_at else None},
+                session=session)
         return Invite(code, unit_id, uses, expires_at)
 
     async def redeem(self, code: str, *, channel: str, user_id: str, chat_id: str,
@@ -92,7 +100,7 @@ class Onboarding:
                 chat_id=chat_id)
             if language and not row.language:
                 row.language = language
-            row.active = True
+            row.active, row.left_at = True, None  # back, should they have been removed
             # Joined by invite: an open request for the same person is moot.
             await request_store.cancel_pending(session, channel, user_id, at=now)
             return member_view(row)
@@ -117,16 +125,36 @@ class Onboarding:
             row = await request_store.get_request(session, request_id)
         return _request(row) if row else None
 
-    async def decide(self, request_id: int, *, approve: bool, admin: Member,
+    async def pending(self, unit_id: str | None = None) -> list[JoinRequest]:
+        """Pending requests, oldest first: every one, or those for ``unit_id`` (under
+        any id it has had)."""
+        async with self.services.sessions() as session:
+            rows = await request_store.pending_requests(session)
+        directory = self.services.directory
+        return [_request(r) for r in rows
+                if unit_id is None or (r.unit_id in directory
+                                       and directory.successor(r.unit_id) == unit_id)]
+
+    async def decide(self, request_id: int, *, approve: bool, decider: Member,
                      now: datetime) -> Decision | None:
-        """Approve or reject; None when someone else decided first."""
+        """Approve or reject (the caller checked that ``decider`` may); None when
+        someone else decided first."""
+        actor = f"{decider.channel}:{decider.user_id}"
+        action = "join.approve" if approve else "join.reject"
         async with self.services.sessions.begin() as session:
             row = await request_store.decide(session, request_id, approve=approve,
-                                             decided_by=f"{admin.channel}:{admin.user_id}",
-                                             at=now)
+                                             decided_by=actor, at=now)
             if row is None:
+                await self.audit.record(actor=actor, action=action,
+                                        target=f"request:{request_id}", at=now,
+                                        detail={"error": "already_decided"},
+                                        outcome=Outcome.FAILED, session=session)
                 return None
             request = _request(row)
+            await self.audit.record(
+                actor=actor, action=action, target=f"request:{request_id}", at=now,
+                detail={"unit": row.unit_id, "user": f"{row.channel}:{row.channel_user_id}",
+                        "name": row.display_name}, session=session)
             member = None
             if approve:
                 existing = await member_store.get_member(session, row.channel,
@@ -139,13 +167,21 @@ class Onboarding:
                     chat_id=row.chat_id)
                 if row.language and not member_row.language:
                     member_row.language = row.language
-                member_row.active = True
+                member_row.active, member_row.left_at = True, None
                 member = member_view(member_row)
             return Decision(request, approve, member)
 
     async def admins(self) -> list[Member]:
         async with self.services.sessions() as session:
             return [member_view(row) for row in await member_store.admins(session)]
+
+    async def deciders(self, unit_id: str) -> list[Member]:
+        """Who hears of a request to join ``unit_id``: the admins and the unit's leads."""
+        async with self.services.sessions() as session:
+            rows = [*await member_store.admins(session),
+                    *await member_store.leads(session, self.services.directory.successor(
+                        unit_id))]
+        return [member_view(row) for row in rows]
 
     async def set_language(self, *, channel: str, user_id: str, chat_id: str,
                            display_name: str, language: str, now: datetime) -> None:

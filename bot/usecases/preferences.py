@@ -8,8 +8,10 @@ from datetime import date, datetime
 
 from bot.members import Member
 from bot.services import Services
+from bot.usecases.audit import AuditLog
 from storage import members as member_store
 from storage import reminder_settings as settings_store
+from storage import units as unit_store
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,9 @@ class Absence:
 
 
 class Preferences:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, audit: AuditLog | None = None) -> None:
         self.services = services
+        self.audit = audit or AuditLog(services)
 
     async def mute(self, member: Member, muted: bool) -> None:
         async with self.services.sessions.begin() as session:
@@ -50,12 +53,19 @@ class Preferences:
     async def change_calendar(self, day: date, kind: str | None, *, note: str, by: str,
                               now: datetime) -> None:
         """Add a day off ("off"), a make-up working day ("work"), or remove (None)."""
+        action = {"off": "calendar.dayoff", "work": "calendar.workday"}.get(
+            kind or "", "calendar.remove")
         async with self.services.sessions.begin() as session:
             if kind is None:
                 await settings_store.remove_calendar_day(session, day)
             else:
                 await settings_store.add_calendar_day(session, day, kind, note=note,
                                                       created_by=by, at=now)
+            await self.audit.record(actor=by, action=action, target=f"day:{day.isoformat()}",
+                                    at=now, detail={"note": note} if note else None,
+                                    session=session)
+            # The calendar is part of the snapshot: other processes reload it too.
+            await unit_store.bump_directory_version(session, at=now)
         await self.services.reload()  # the working-day calendar changed
 
     async def calendar_changes(self) -> tuple[set[date], set[date]]:

@@ -135,8 +135,9 @@ class ProgressBook:
         unit_id = self.services.directory.successor(unit_id)
         by_id = self.services.snapshot.tasks_by_id
         async with self.services.sessions() as session:
-            rows = await progress_store.recent_updates(session, unit_id, limit,
-                                                       task_id=task_id)
+            # Updates sent before a merge, under the old unit's id, are the unit's too.
+            rows = await progress_store.recent_updates(
+                session, self.services.history_ids(unit_id), limit, task_id=task_id)
             authors: dict[int, str] = {}
             for member_id in {r.member_id for r in rows if r.member_id is not None}:
                 author = await session.get(MemberRow, member_id)

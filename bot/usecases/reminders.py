@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from bot.members import Member
+from bot.members import Member, MemberRole
 from bot.messages import Reply, reply_to_payload
 from bot.reminders import Reminder, ReminderKind, ReminderPolicy, schedule
 from bot.services import Services, member_view
@@ -27,6 +27,7 @@ from storage import members as member_store
 from storage import outbox as outbox_store
 from storage import progress as progress_store
 from storage import reminder_settings as settings_store
+from storage.models import Member as MemberRow
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +136,11 @@ class ReminderEngine:
             outbox_store.OutboxDraft]:
         unit_ids = {u for r in reminders if r.kind is not ReminderKind.ESCALATION
                     for u in r.units}
+        missing = {u for r in reminders if r.kind is ReminderKind.ESCALATION for u in r.units}
         async with self.services.sessions() as session:
             members = await member_store.reachable_members(session, unit_ids, on=today)
+            leads = await member_store.reachable_members(session, missing, on=today,
+                                                         roles={MemberRole.LEAD})
             groups = await chat_store.bound_chats_for_units(session, unit_ids)
             province = await chat_store.province_wide_chats(session)
             admins = [member_view(m) for m in await member_store.admins(session)]
@@ -145,6 +149,7 @@ class ReminderEngine:
         for reminder in reminders:
             if reminder.kind is ReminderKind.ESCALATION:
                 drafts += self._to_admins(reminder, admins)
+                drafts += self._to_leads(reminder, leads)
                 continue
             unit = reminder.units[0]
             drafts += [self._draft(reminder, f"m{m.id}", m.channel, m.chat_id or "",
@@ -170,6 +175,14 @@ class ReminderEngine:
         return [self._draft(reminder, f"m{a.id}", a.channel, a.chat_id, "admin", a.language,
                             units=reminder.units, member_id=a.id)
                 for a in admins if a.chat_id]
+
+    def _to_leads(self, reminder: Reminder, leads: dict[str, list[MemberRow]]) -> list[
+            outbox_store.OutboxDraft]:
+        """Each missing unit's leads hear of their own unit only, privately: a row per
+        lead, keyed by the reminder and the lead."""
+        return [self._draft(reminder, f"lead/m{lead.id}", lead.channel, lead.chat_id or "",
+                            "lead", lead.language, units=(unit,), member_id=lead.id)
+                for unit in reminder.units for lead in leads.get(unit, ())]
 
     def _draft(self, reminder: Reminder, recipient: str, channel: str, chat_id: str,
                audience: str, language: str | None, *, key: str | None = None,

@@ -38,8 +38,13 @@ GROUP = (
 )
 ADMIN = (
     ("report", N_("Who has reported for the current cycle")),
+    ("broadcast", N_("Send a notice to many at once")),
+    ("broadcasts", N_("Recent notices and who acknowledged them")),
     ("invite", N_("An invite link for a unit")),
     ("units", N_("The list of units")),
+    ("members", N_("A unit's members and their roles")),
+    ("requests", N_("Join requests waiting for a decision")),
+    ("audit", N_("The latest admin actions")),
 )
 
 
