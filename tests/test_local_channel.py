@@ -52,6 +52,15 @@ async def test_numbered_buttons(app: App) -> None:
     assert "Sở Tư pháp — tháng 9/2023" in out  # "2" pressed "next month ›"
 
 
+async def test_one_answers_choices_are_numbered_on_across_its_messages(app: App) -> None:
+    # A broadcast's preview is two messages: the notice (✓ Đã nhận) and its card.
+    out = await chat(app, ["/broadcast Họp lúc 14h", "1", "2", "/quit"],
+                     persona=Persona(MemberRole.ADMIN))
+    assert "📢 Thông báo\nHọp lúc 14h\n— admin\n[1] ✓ Đã nhận" in out
+    assert "[2] 📤 Gửi  [3] ✏️ Đổi người nhận  [4] ✗ Huỷ" in out
+    assert "Đang gửi thông báo #1" in out  # "2" pressed Send, not the notice's button
+
+
 async def test_free_text_and_overdue(app: App) -> None:
     out = await chat(app, ["việc quá hạn"], persona=Persona(MemberRole.OFFICER, "so-tp"))
     assert "Sở Tư pháp — quá hạn" in out and "II.6.3" in out

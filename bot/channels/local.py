@@ -140,11 +140,19 @@ class TerminalChat:
             received_at=now, text="" if isinstance(picked, str) else line,
             chat_kind=ChatKind.PRIVATE, display_name=persona.user_id,
             language_code=self.language, choice=picked if isinstance(picked, str) else None)
+        here = []
         for reply in await self.app.router.handle(incoming):
             if reply.to is not None and reply.to.chat_id != persona.user_id:
                 await self.app.delivery.send(reply.to, reply)
             else:
-                self.show(reply)
+                here.append(reply)
+        # One answer's choices are numbered on, across its messages (a preview and
+        # its card): "1" cannot mean two things at once.
+        lines = self.choices.offer(CHANNEL, [row for r in here for row in r.options], now)
+        for reply in here:
+            count = sum(len(row) for row in reply.options)
+            self.show(reply, lines[:count])
+            lines = lines[count:]
 
     # --- the outbox: reminders arrive in the terminal as they come due --------------------
 
@@ -162,7 +170,7 @@ class TerminalChat:
         self.write(f"📨 [{chat_id}] " + to_plain(reply.body))
         return ""
 
-    def show(self, reply: Reply) -> None:
+    def show(self, reply: Reply, choices: list[str]) -> None:
         if reply.media is not None:
             self.write(f"[📎 {reply.media.filename or reply.media.kind}]")
         self.write(to_plain(reply.body))
@@ -172,7 +180,6 @@ class TerminalChat:
             path = self.files_dir / Path(reply.attachment.filename).name
             path.write_bytes(reply.attachment.content)
             self.write(f"📎 {path}")
-        lines = self.choices.offer(CHANNEL, reply.options, self.app.clock())
-        if lines:
-            self.write("  ".join(lines))
+        if choices:
+            self.write("  ".join(choices))
         self.write("")
