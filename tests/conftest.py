@@ -133,3 +133,13 @@ def port(app: App) -> FakePort:
     fake = FakePort()
     app.router.add_port(fake)
     return fake
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A shell command's world: an empty working directory (where ``nhacviec.db`` and
+    ``.env`` are looked for) and no ``NHACVIEC_*`` variables."""
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.startswith("NHACVIEC_")]:
+        monkeypatch.delenv(key)
+    return tmp_path

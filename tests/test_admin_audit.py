@@ -5,7 +5,6 @@ who, what, on what, when and how it ended — in the chat (/audit) and the shell
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,14 +72,6 @@ async def test_refused_and_failed_attempts_are_audited(app: App, port: FakePort)
 
 
 # --- the shell --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for key in [k for k in os.environ if k.startswith("NHACVIEC_")]:
-        monkeypatch.delenv(key)
-    return tmp_path
 
 
 def test_units_edits_from_the_shell(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,6 @@ with the outcome naming who could not be reached."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,6 @@ from tests.fakes.telegram_api import FakeTelegramApi
 from tests.telegram_harness import START
 
 OFFICERS = {"so-tp": ("301", "302"), "so-yt": ("311",)}
-
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for key in [k for k in os.environ if k.startswith("NHACVIEC_")]:
-        monkeypatch.delenv(key)
-    return tmp_path
 
 
 async def _people(shell: Path, *, channel: str = "telegram") -> None:

@@ -94,14 +94,6 @@ async def test_end_of_input_leaves_cleanly(app: App) -> None:
 # --- the shell commands ------------------------------------------------------------
 
 
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for key in [k for k in __import__("os").environ if k.startswith("NHACVIEC_")]:
-        monkeypatch.delenv(key)
-    return tmp_path
-
-
 def test_due_json(shell: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["due", "--unit", "Sở Tư pháp", "--month", "2023-08", "--today",
                  "2023-08-10", "--json"]) == 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import date, datetime
 from io import StringIO
 from pathlib import Path
@@ -23,14 +22,6 @@ from tests.conftest import run_outside_test_loop
 from tests.conversation_kit import HANOI
 
 TODAY = ["--today", "2023-08-10"]
-
-
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for key in [k for k in os.environ if k.startswith("NHACVIEC_")]:
-        monkeypatch.delenv(key)
-    return tmp_path
 
 
 def _reported(shell: Path) -> None:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from bot.app import App
-from bot.cli import CommandError
+from bot.cli import CommandError, find_unit
 from bot.unit_edits import MAX_NAME_LENGTH, EditError, UnitEditError, parse_kind
 from bot.usecases.audit import MAX_RECENT
 
@@ -57,19 +57,13 @@ _MESSAGES = {
 }
 
 
-def _unit(app: App, name: str) -> str:
-    """The unit a name designates as written (a merged one itself), or a clear error."""
-    found = app.services.find_unit(name)
-    if found is None:
-        suggestions = ", ".join(m.name for m in app.services.rank_units(name, limit=3))
-        hint = f" Did you mean: {suggestions}?" if suggestions else ""
-        raise CommandError(f"No unit matches {name!r}.{hint}")
-    return found
-
-
 async def edit_unit(app: App, args: argparse.Namespace) -> None:
     edits = app.usecases.unit_admin
     now = app.clock()
+
+    def named(name: str) -> str:
+        return find_unit(app, name, as_written=True)  # a merged unit is edited as itself
+
     try:
         if args.units_command == "add":
             kind = parse_kind(args.kind) if args.kind else None
@@ -79,18 +73,18 @@ async def edit_unit(app: App, args: argparse.Namespace) -> None:
             unit = await edits.add(args.name, kind, actor=ACTOR, now=now)
             print(f"Added {unit.id}: {unit.name} ({unit.kind.value})")
         elif args.units_command == "rename":
-            old, unit = await edits.rename(_unit(app, args.unit), args.new_name, actor=ACTOR,
+            old, unit = await edits.rename(named(args.unit), args.new_name, actor=ACTOR,
                                            now=now)
             print(f"Renamed {unit.id}: {old} -> {unit.name} (the old name still resolves)")
         elif args.units_command == "merge":
-            merged = await edits.merge(_unit(app, args.unit), _unit(app, args.into),
-                                       actor=ACTOR, now=now)
+            merged = await edits.merge(named(args.unit), named(args.into), actor=ACTOR,
+                                       now=now)
             moved = merged.moved
             print(f"Merged {merged.unit.id} into {merged.into.id}: moved {moved.members} "
                   f"members, {moved.chats} groups, {moved.requests} join requests")
         else:
             active = args.units_command == "activate"
-            unit = await edits.set_active(_unit(app, args.unit), active, actor=ACTOR, now=now)
+            unit = await edits.set_active(named(args.unit), active, actor=ACTOR, now=now)
             print(f"{unit.id}: {'active' if active else 'deactivated'}")
     except UnitEditError as error:
         raise CommandError(_MESSAGES[error.code].format(unit=error.unit or "")) from None

@@ -11,7 +11,7 @@ from typing import Any
 from bot.agenda import AgendaItem
 from bot.app import App
 from bot.calendar import Month
-from bot.cli import CommandError, admin, find_unit
+from bot.cli import CommandError, admin, find_unit, today_arg
 from bot.i18n import translator
 from bot.rich import to_plain
 from handlers.due_view import View, render_agenda
@@ -61,17 +61,8 @@ def _month(text: str | None, today: date) -> Month:
         raise CommandError(f"--month must be YYYY-MM, got {text!r}") from None
 
 
-def _today(app: App, text: str | None) -> date:
-    if text is None:
-        return app.clock().astimezone(app.settings.timezone).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--today must be YYYY-MM-DD, got {text!r}") from None
-
-
 async def due(app: App, args: argparse.Namespace) -> None:
-    today = _today(app, args.today)
+    today = today_arg(app, args.today)
     month = _month(args.month, today)
     unit_id = find_unit(app, args.unit)
     agenda = await app.services.agenda(unit_id, month, today)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.cli import CommandError, find_unit
+from bot.cli import CommandError, find_unit, today_arg
 from bot.cycles import Cycle
 from bot.i18n import translator
 from bot.report import CycleReport, CycleUpdate, ReportStatus, UnitReport
@@ -80,15 +80,6 @@ def history_json(history: UnitHistory) -> dict[str, Any]:
          "latest": _latest(row.line.latest)} for row in history.rows]}
 
 
-def _today(app: App, text: str | None) -> date:
-    if text is None:
-        return app.clock().astimezone(app.settings.timezone).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--today must be YYYY-MM-DD, got {text!r}") from None
-
-
 def _cycles(app: App, text: str | None, today: date) -> list[Cycle]:
     reports = app.usecases.reports
     if text is None:
@@ -124,7 +115,7 @@ def _write(path: str, content: bytes) -> None:
 
 
 async def report(app: App, args: argparse.Namespace) -> None:
-    today = _today(app, args.today)
+    today = today_arg(app, args.today)
     language = args.lang or app.settings.default_language
     view = View(translator(language), app.services.directory, app.services.workdays(language))
     if args.unit:

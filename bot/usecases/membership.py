@@ -7,8 +7,12 @@ writes its audit entry in the same transaction, refusals included.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.members import Member, MemberRole
 from bot.permissions import Refusal, removal, role_change
@@ -101,38 +105,44 @@ class Membership:
                           now: datetime) -> Change | None:
         """Give the member ``role`` if the rules allow; None when there is no such
         active member."""
-        action = {MemberRole.OFFICER: "member.demote"}.get(role, "member.promote")
-        async with self.services.sessions.begin() as session:
-            row = await member_store.get_member_by_id(session, member_id)
-            if row is None or not row.active:
-                return None
-            target = member_view(row)
-            admins = await member_store.count_admins(session, lock=True)
-            refusal = role_change(actor, target, role, admins)
-            if refusal is None:
-                await member_store.set_role(session, member_id, role)
-            await self.audit.record(
-                actor=_actor(actor), action=action, target=f"member:{member_id}", at=now,
-                detail={"from": target.role.value, "to": role.value, "unit": target.unit_id,
-                        **({"reason": refusal.value} if refusal else {})},
-                outcome=_OUTCOMES[refusal] if refusal else Outcome.OK, session=session)
-            return Change(member_view(row), target.role, refusal, target.unit_id)
+        async def apply(session: AsyncSession) -> None:
+            await member_store.set_role(session, member_id, role)
+
+        return await self._guarded(
+            actor, member_id, {MemberRole.OFFICER: "member.demote"}.get(role, "member.promote"),
+            lambda target, admins: role_change(actor, target, role, admins), apply,
+            lambda target: {"from": target.role.value, "to": role.value,
+                            "unit": target.unit_id}, now=now)
 
     async def remove(self, actor: Member, member_id: int, *, now: datetime) -> Change | None:
         """Remove the member from their unit if the rules allow (``storage.members.
         remove_member``); None when there is no such active member."""
+        async def apply(session: AsyncSession) -> None:
+            await member_store.remove_member(session, member_id, at=now)
+
+        return await self._guarded(
+            actor, member_id, "member.remove",
+            lambda target, admins: removal(actor, target, admins), apply,
+            lambda target: {"role": target.role.value, "unit": target.unit_id}, now=now)
+
+    async def _guarded(self, actor: Member, member_id: int, action: str,
+                       rule: Callable[[Member, int], Refusal | None],
+                       apply: Callable[[AsyncSession], Awaitable[None]],
+                       detail: Callable[[Member], dict[str, Any]], *,
+                       now: datetime) -> Change | None:
+        """One change to one member, in one transaction: read the target, count the
+        admins (locked), ask the rule, apply it or not, and audit either way."""
         async with self.services.sessions.begin() as session:
             row = await member_store.get_member_by_id(session, member_id)
             if row is None or not row.active:
                 return None
             target = member_view(row)
             admins = await member_store.count_admins(session, lock=True)
-            refusal = removal(actor, target, admins)
+            refusal = rule(target, admins)
             if refusal is None:
-                await member_store.remove_member(session, member_id, at=now)
+                await apply(session)
             await self.audit.record(
-                actor=_actor(actor), action="member.remove", target=f"member:{member_id}",
-                at=now, detail={"role": target.role.value, "unit": target.unit_id,
-                                **({"reason": refusal.value} if refusal else {})},
+                actor=_actor(actor), action=action, target=f"member:{member_id}", at=now,
+                detail={**detail(target), **({"reason": refusal.value} if refusal else {})},
                 outcome=_OUTCOMES[refusal] if refusal else Outcome.OK, session=session)
             return Change(member_view(row), target.role, refusal, target.unit_id)
