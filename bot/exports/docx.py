@@ -16,8 +16,8 @@ from io import BytesIO
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Pt
-from docx.table import _Cell
+from docx.shared import Cm, Length, Pt
+from docx.table import Table, _Cell
 
 from bot.exports.labels import headline_figures, progress_label, status_label
 from bot.i18n import Translator, format_day
@@ -89,6 +89,21 @@ def _units(document: DocumentObject, report: CycleReport, t: Translator) -> None
                   f"{latest.percent}%" if latest and latest.percent is not None else "")
         for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = value
+    _widths(table, UNIT_TABLE_WIDTHS)
+
+
+# No., unit, status, latest update, percent: the update's words get the room. Within
+# an A4 page's 16 cm between the margins.
+UNIT_TABLE_WIDTHS = (Cm(1.3), Cm(4.4), Cm(3.0), Cm(5.6), Cm(1.7))
+
+
+def _widths(table: Table, widths: tuple[Length, ...]) -> None:
+    """Word takes a column's width from its cells, LibreOffice from the column: set both."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
 
 
 def _section(document: DocumentObject, report: CycleReport, t: Translator) -> None:
