@@ -247,3 +247,16 @@ async def test_only_admins_broadcast_on_telegram(tg: Harness) -> None:
     await tg.settled()
     assert "Chỉ quản trị viên" in await tg.text_to(301, count + 1)
     assert (await tg.app.usecases.broadcasts.progress(number)).total == 0
+
+
+async def test_a_document_goes_as_a_document(tg: Harness) -> None:
+    await admin_says(tg, "/thongbao")
+    await say(tg, ADMIN_ID, "Kế hoạch số 123/KH-UBND", document=("BQACAgIAAxkBAAIC", "kh.pdf"))
+    await tg.settled()
+    number = int(re.findall(r"#(\d+)", tg.api.sent_messages(ADMIN_ID)[-1]["text"])[0])
+    await admin_presses(tg, f"bc:a:{number}:groups")
+    await press(tg, ADMIN_ID, f"bc:go:{number}", message_id=last_message_id(tg, ADMIN_ID))
+    sent = await tg.api.wait_for("sendDocument", count=4, predicate=lambda c: c.ok)
+    assert {int(c.params["chat_id"]) for c in sent[1:]} == set(GROUPS)
+    assert all(c.params["document"] == "BQACAgIAAxkBAAIC" and "Kế hoạch số 123/KH-UBND"
+               in c.params["caption"] for c in sent)
