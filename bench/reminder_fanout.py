@@ -23,11 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import drain, enqueue, what_if
+from bench import report as report_info
 from bench.stats import medians
 from bench.world import SETUP_AT, populate
 from bot.app import running_app
@@ -78,7 +75,7 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
         work = Path(directory)
         url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
         # Other work on the machine shows in the timings; say how busy it was.
-        result: dict[str, Any] = {"load_average_at_start": round(os.getloadavg()[0], 2)}
+        result: dict[str, Any] = {"load_average_at_start": report_info.load_average()}
         async with running_app(Settings(database_url=url), clock=lambda: SETUP_AT) as app:
             started = time.perf_counter()
             population = await populate(app, members=args.members, groups=args.groups,
@@ -117,25 +114,6 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
                                        args.baseline, limits=not args.no_limits)
             result["drain"] = await drain.measure(config, population, work)
         return result
-
-
-def _commit() -> str | None:
-    """The code measured: HEAD, marked when the working tree differs from it."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=drain.REPO).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True,
-                               cwd=drain.REPO).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+changes" if dirty else head
-
-
-def _machine() -> dict[str, Any]:
-    return {"commit": _commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
-            "platform": platform.platform(), "load_average": [round(x, 2) for x in
-                                                              os.getloadavg()]}
 
 
 def _verdicts(summary: dict[str, Any]) -> list[str]:
@@ -202,7 +180,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     for index in range(args.runs):
         runs.append(await one_run(args, index))
         print(f"run {index + 1}/{args.runs} done", file=sys.stderr, flush=True)
-    report: dict[str, Any] = {"machine": _machine(), "arguments": {
+    report: dict[str, Any] = {"machine": report_info.machine(), "arguments": {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "runs": runs}
     if len(runs) > 1:
@@ -215,10 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     # The bot's own log lines would drown the summary; warnings still show.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     report = asyncio.run(_main(args))
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    print(report_info.write(report, args.json))
     summary = report.get("median", report["runs"][0])
     label = f"median of {len(report['runs'])} runs" if "median" in report else "one run"
     print(f"\n== reminder fan-out ({label}) ==")
