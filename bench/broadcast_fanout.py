@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -575,11 +576,14 @@ def _verdicts(summary: dict[str, Any], pooled: dict[str, Any] | None) -> list[st
 
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    # Taken first: the code measured is the code at the start.
+    machine = report_info.machine()
     runs = []
     for index in range(args.runs):
         runs.append(await one_run(args, index))
         print(f"run {index + 1}/{args.runs} done", file=sys.stderr, flush=True)
-    report: dict[str, Any] = {"machine": report_info.machine(), "arguments": {
+    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report: dict[str, Any] = {"machine": machine, "arguments": {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "runs": runs}
     if len(runs) > 1:
