@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -108,6 +109,7 @@ class Config:
     baseline: float
     messages: int  # copies to deliver before stopping; 0: all
     profile: Path | None = None
+    gc_freeze: bool = False  # what if: gc.freeze() once the bot is up
 
 
 @dataclass
@@ -173,10 +175,23 @@ class LoopLag:
     much. Costs one wake-up per 10 ms."""
 
     samples: list[tuple[float, float]] = field(default_factory=list)  # (when, seconds late)
+    # Python's cyclic garbage collections meanwhile, (when, seconds, generation): one
+    # of the oldest generation walks every object the process holds.
+    collections: list[tuple[float, float, int]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
+    _collecting: float = 0.0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting = time.monotonic()
+        else:
+            now = time.monotonic()
+            self.collections.append((self._collecting, now - self._collecting,
+                                     info["generation"]))
 
     async def _run(self) -> None:
         while True:
@@ -185,6 +200,8 @@ class LoopLag:
             self.samples.append((before, time.monotonic() - before - LAG_INTERVAL))
 
     async def stop(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -198,6 +215,11 @@ class LoopLag:
                 "max_ms": rounded(max(lags), 1) if lags else None,
                 "over_50ms": sum(1 for lag in lags if lag > 50),
                 "late_seconds": rounded(sum(lags) / 1000, 3),
+                "gc_oldest_generation": [[round(at - start, 3), round(1000 * seconds, 1)]
+                                         for at, seconds, generation in self.collections
+                                         if start <= at < end and generation == 2],
+                "gc_ms": rounded(sum(1000 * seconds for at, seconds, _ in self.collections
+                                     if start <= at < end), 1),
                 # The longest stalls: [seconds after the window began, ms], in time order.
                 "worst": [[round(at - start, 3), round(lag, 1)] for at, lag in
                           sorted(sorted(window, key=lambda w: -w[1])[:5])]}
@@ -231,6 +253,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path,
                         help="profile the bot's process from the press until every row "
                              "is queued (first run; pyinstrument, else cProfile)")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="what if: gc.freeze() once the bot is up (not what it does)")
     parser.add_argument("--json", type=Path, help="also write the JSON report here")
     args = parser.parse_args(argv)
     if args.probes >= args.recipients:
@@ -259,7 +283,7 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
             result["setup_seconds"] = round(seconds, 2)
             config = Config(url, args.rate, args.due_rate, args.baseline,
                             0 if args.full else args.drain_messages,
-                            args.profile if index == 0 else None)
+                            args.profile if index == 0 else None, args.gc_freeze)
             result.update(await measure(config, population, work))
     return result
 
@@ -359,6 +383,11 @@ async def measure(config: Config, population: Population, work: Path) -> dict[st
             timings = Timings(app.usecases.broadcasts, telegram)
             service = Service(app)
             await service.start()
+            if config.gc_freeze:
+                # What if the bot, once started, moved everything it holds out of the
+                # collector's sight: a full collection then walks only what came after.
+                gc.collect()
+                gc.freeze()
             lag = LoopLag()
             lag.start()
             webhook = service.http.url + WEBHOOK_PATH
@@ -403,6 +432,8 @@ async def measure(config: Config, population: Population, work: Path) -> dict[st
                     await telegram.request(cmd="stop_load", path=str(answers_file))
             finally:
                 await lag.stop()
+                if config.gc_freeze:
+                    gc.unfreeze()
                 await service.stop()
             await telegram.request(cmd="dump", path=str(dump), classify=LABELS)
             rows = await _rows(app, broadcast_id)
