@@ -77,6 +77,7 @@ from bot.audience import Audience, AudienceKind
 from bot.channels.telegram.channel import WEBHOOK_PATH
 from bot.config import Settings
 from bot.runner import Service
+from bot.usecases import broadcasts as broadcasts_usecase
 from bot.usecases.broadcasts import Broadcasts, Content, SendResult
 from storage import broadcasts as broadcast_store
 from storage.models import OutboxKind, OutboxMessage
@@ -94,6 +95,7 @@ LABELS = {"broadcast": MARK, "card": "Đang gửi thông báo", "summary": "Đã
 POLL = 0.25  # seconds between looks at how many copies have arrived
 QUEUE_TIMEOUT = 300.0
 LAG_INTERVAL = 0.010  # seconds: the loop-lag probe's timer
+APP_QUEUE_BATCH = broadcasts_usecase.QUEUE_BATCH
 
 DUE_P99_TARGET = 200.0  # ms
 DUE_RATIO_TARGET = 2.0  # × the baseline p99
@@ -110,6 +112,7 @@ class Config:
     messages: int  # copies to deliver before stopping; 0: all
     profile: Path | None = None
     gc_freeze: bool = False  # what if: gc.freeze() once the bot is up
+    queue_batch: int | None = None  # what if: rows per queueing transaction
 
 
 @dataclass
@@ -255,6 +258,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                              "is queued (first run; pyinstrument, else cProfile)")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="what if: gc.freeze() once the bot is up (not what it does)")
+    parser.add_argument("--queue-batch", type=int,
+                        help=f"what if: rows per queueing transaction (the app's: "
+                             f"{broadcasts_usecase.QUEUE_BATCH})")
     parser.add_argument("--json", type=Path, help="also write the JSON report here")
     args = parser.parse_args(argv)
     if args.probes >= args.recipients:
@@ -283,7 +289,8 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
             result["setup_seconds"] = round(seconds, 2)
             config = Config(url, args.rate, args.due_rate, args.baseline,
                             0 if args.full else args.drain_messages,
-                            args.profile if index == 0 else None, args.gc_freeze)
+                            args.profile if index == 0 else None, args.gc_freeze,
+                            args.queue_batch)
             result.update(await measure(config, population, work))
     return result
 
@@ -388,6 +395,9 @@ async def measure(config: Config, population: Population, work: Path) -> dict[st
                 # collector's sight: a full collection then walks only what came after.
                 gc.collect()
                 gc.freeze()
+            if config.queue_batch is not None:
+                # Read at each call (a module global): the what-if takes effect now.
+                broadcasts_usecase.QUEUE_BATCH = config.queue_batch
             lag = LoopLag()
             lag.start()
             webhook = service.http.url + WEBHOOK_PATH
@@ -431,6 +441,7 @@ async def measure(config: Config, population: Population, work: Path) -> dict[st
                 if config.due_rate > 0:
                     await telegram.request(cmd="stop_load", path=str(answers_file))
             finally:
+                broadcasts_usecase.QUEUE_BATCH = APP_QUEUE_BATCH
                 await lag.stop()
                 if config.gc_freeze:
                     gc.unfreeze()
