@@ -32,7 +32,10 @@ from storage import outbox as outbox_store
 from storage.models import OutboxKind, OutboxStatus
 from storage.models_broadcasts import BroadcastRow, BroadcastStatus
 
-QUEUE_BATCH = 1000  # rows per transaction while queueing
+# Rows per transaction while queueing. SQLAlchemy prepares a batch's parameters on the
+# event loop in one go (≈ 7 ms per 250 rows here); 1000 held the loop for 20–30 ms at
+# a time and doubled what others waited for their answers (docs/benchmarks.md, issue 5).
+QUEUE_BATCH = 250
 MAX_TEXT = 3500  # leaves room for the header and footer under Telegram's 4096
 
 MissingUnits = Callable[[CycleRef], Awaitable[list[str]]]
