@@ -14,6 +14,7 @@ groups, the same 10:1 mix as the whole) are made due again and the worker is wok
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -107,6 +108,15 @@ class TelegramProcess:
             except (TimeoutError, RuntimeError, BrokenPipeError, ConnectionResetError):
                 self._process.kill()  # our own child, by its handle
                 await self._process.wait()
+
+
+def add_due_arguments(parser: argparse.ArgumentParser, *, baseline: str) -> None:
+    """The /due load's options, shared by the benchmarks that drain under it."""
+    parser.add_argument("--due-rate", type=float, default=5.0,
+                        help="/due posts per second, open-loop (0: none)")
+    parser.add_argument("--probes", type=int, default=100,
+                        help="officers who take turns asking /due")
+    parser.add_argument("--baseline", type=float, default=10.0, help=baseline)
 
 
 async def park_all(app: App) -> None:

@@ -3,12 +3,19 @@ machine (CPUs, how busy it was), and how it is written out."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
+import logging
 import os
 import platform
 import subprocess
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from bench.stats import medians
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,3 +50,42 @@ def write(report: dict[str, Any], path: Path | None) -> str:
     if path is not None:
         path.write_text(text + "\n", encoding="utf-8")
     return text
+
+
+Run = Callable[[argparse.Namespace, int], Awaitable[dict[str, Any]]]
+Verdicts = Callable[[dict[str, Any], dict[str, Any]], list[str]]  # (summary, report)
+
+
+async def collect(args: argparse.Namespace, one_run: Run) -> dict[str, Any]:
+    """``args.runs`` runs one after the other, with the machine and the arguments;
+    with more than one, each figure's median too."""
+    # Taken first: the code measured is the code at the start.
+    info = machine()
+    runs = []
+    for index in range(args.runs):
+        runs.append(await one_run(args, index))
+        print(f"run {index + 1}/{args.runs} done", file=sys.stderr, flush=True)
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report: dict[str, Any] = {"machine": info, "arguments": {
+        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "runs": runs}
+    if len(runs) > 1:
+        report["median"] = medians(runs)
+    return report
+
+
+def run_and_report(args: argparse.Namespace, one_run: Run, title: str, verdicts: Verdicts,
+                   finish: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Run, print the JSON (and write it to ``args.json``), then the human summary:
+    ``finish`` may add to the report first."""
+    # The bot's own log lines would drown the summary; warnings still show.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    report = asyncio.run(collect(args, one_run))
+    if finish is not None:
+        finish(report)
+    print(write(report, args.json))
+    summary = report.get("median", report["runs"][0])
+    label = f"median of {len(report['runs'])} runs" if "median" in report else "one run"
+    print(f"\n== {title} ({label}) ==")
+    for line in verdicts(summary, report):
+        print(line)
