@@ -14,6 +14,7 @@ groups, the same 10:1 mix as the whole) are made due again and the worker is wok
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -28,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bench.report import REPO
 from bench.stats import busiest_second, middle_rate, percentile, rate
 from bench.world import SEND_AT, TICK, Population
 from bot.app import App, running_app
@@ -36,7 +38,6 @@ from bot.config import Settings
 from bot.runner import Service
 from storage.models import OutboxMessage
 
-REPO = Path(__file__).resolve().parents[1]
 TELEGRAM_LIMIT = 30.0  # messages per second, overall, per bot token
 SECRET = "bench-webhook-secret"
 PARKED = datetime(2100, 1, 1, tzinfo=UTC)
@@ -77,6 +78,19 @@ class TelegramProcess:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
+    def cpu_seconds(self) -> float | None:
+        """The process's CPU seconds so far, read from /proc without a round trip (so
+        it can be taken in the middle of the bot's own work); None off Linux."""
+        if self._process is None:
+            return None
+        try:
+            with open(f"/proc/{self._process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime: fields 14 and 15 of proc(5), counted after the name.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def request(self, **command: Any) -> dict[str, Any]:
         assert self._process is not None and self._process.stdin is not None
         self._process.stdin.write(json.dumps(command).encode() + b"\n")
@@ -94,6 +108,15 @@ class TelegramProcess:
             except (TimeoutError, RuntimeError, BrokenPipeError, ConnectionResetError):
                 self._process.kill()  # our own child, by its handle
                 await self._process.wait()
+
+
+def add_due_arguments(parser: argparse.ArgumentParser, *, baseline: str) -> None:
+    """The /due load's options, shared by the benchmarks that drain under it."""
+    parser.add_argument("--due-rate", type=float, default=5.0,
+                        help="/due posts per second, open-loop (0: none)")
+    parser.add_argument("--probes", type=int, default=100,
+                        help="officers who take turns asking /due")
+    parser.add_argument("--baseline", type=float, default=10.0, help=baseline)
 
 
 async def park_all(app: App) -> None:
@@ -141,12 +164,15 @@ async def _wait_until_drained(app: App, last_id: int, count: int, within: float)
     return False
 
 
-def _settings(config: DrainConfig, telegram: dict[str, Any]) -> Settings:
-    return Settings(database_url=config.database_url, telegram_token=telegram["token"],
+def bot_settings(database_url: str, rate: float, telegram: dict[str, Any], *,
+                 admins: tuple[str, ...] = ()) -> Settings:
+    """The bot's settings as in production, pointed at the fake Telegram process:
+    a webhook with its secret, a port of its own, the outbox at ``rate``."""
+    return Settings(database_url=database_url, telegram_token=telegram["token"],
                     telegram_api_url=telegram["api_url"],
                     webhook_url="https://bot.example.gov.vn", webhook_secret=SECRET,
-                    http_host="127.0.0.1", http_port=0, outbox_rate=config.rate,
-                    log_level="WARNING")
+                    http_host="127.0.0.1", http_port=0, outbox_rate=rate,
+                    log_level="WARNING", admins=admins)
 
 
 async def measure(config: DrainConfig, population: Population, work: Path) -> dict[str, Any]:
@@ -158,7 +184,8 @@ async def measure(config: DrainConfig, population: Population, work: Path) -> di
         def clock() -> datetime:
             return start_at + timedelta(seconds=time.monotonic() - started)
 
-        async with running_app(_settings(config, telegram.info), clock=clock) as app:
+        settings = bot_settings(config.database_url, config.rate, telegram.info)
+        async with running_app(settings, clock=clock) as app:
             await park_all(app)
             window = await window_rows(app, config.messages)
             last_id = max(window)
@@ -180,7 +207,7 @@ async def measure(config: DrainConfig, population: Population, work: Path) -> di
                 finished = time.monotonic()
                 cpu = (time.process_time() - cpu[0],
                        (await telegram.request(cmd="cpu"))["seconds"] - cpu[1])
-                machine = _difference(machine_cpu(), machine)
+                machine = cpu_difference(machine_cpu(), machine)
                 answers_file = work / "due_answers.json"
                 if config.due_rate > 0:
                     await telegram.request(cmd="stop_load", path=str(answers_file))
@@ -195,18 +222,28 @@ async def measure(config: DrainConfig, population: Population, work: Path) -> di
         if config.due_rate > 0 else []
     result = _analyse(config, window, set(population.probes), calls, answers, released,
                       finished, complete, statuses, retried)
-    # CPU use of each process over the drain: is either of them the bottleneck?
-    result["bot_cpu_percent"] = _round(100 * cpu[0] / (finished - released), 1)
-    result["telegram_cpu_percent"] = _round(100 * cpu[1] / (finished - released), 1)
+    result.update(cpu_shares(cpu[0], cpu[1], machine, finished - released))
+    return result
+
+
+def cpu_shares(bot: float, telegram: float | None, machine: tuple[float, ...] | None,
+               seconds: float) -> dict[str, float | None]:
+    """CPU use of each process over ``seconds`` (100 % = one core): is either of them
+    the bottleneck, and how busy was the rest of the machine?"""
+    shares: dict[str, float | None] = {"bot_cpu_percent": rounded(100 * bot / seconds, 1)}
+    if telegram is not None:
+        shares["telegram_cpu_percent"] = rounded(100 * telegram / seconds, 1)
     if machine is not None:
         busy, steal, iowait = machine
         # Whatever else ran on the machine meanwhile (another process, the hypervisor
-        # taking the CPU away) slows the drain down without being the bot's fault.
-        result["other_cpu_percent"] = _round(
-            100 * (busy - cpu[0] - cpu[1]) / (finished - released), 1)
-        result["steal_percent"] = _round(100 * steal / (finished - released), 1)
-        result["iowait_percent"] = _round(100 * iowait / (finished - released), 1)
-    return result
+        # taking the CPU away) slows the bot down without being the bot's fault.
+        if telegram is not None:
+            shares["other_cpu_percent"] = rounded(100 * (busy - bot - telegram) / seconds, 1)
+        else:
+            shares["machine_cpu_percent"] = rounded(100 * busy / seconds, 1)
+        shares["steal_percent"] = rounded(100 * steal / seconds, 1)
+        shares["iowait_percent"] = rounded(100 * iowait / seconds, 1)
+    return shares
 
 
 def machine_cpu() -> tuple[float, float, float] | None:
@@ -223,7 +260,7 @@ def machine_cpu() -> tuple[float, float, float] | None:
             iowait / per_second)
 
 
-def _difference(after: tuple[float, ...] | None,
+def cpu_difference(after: tuple[float, ...] | None,
                 before: tuple[float, ...] | None) -> tuple[float, ...] | None:
     if after is None or before is None:
         return None
@@ -256,12 +293,12 @@ def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
         "complete": complete,
         "seconds": round(last - first, 2),
         "released_to_last_seconds": round(last - released, 2) if reminder_times else None,
-        "reminders_per_second": _round(rate(reminder_times)),
-        "reminders_per_second_steady": _round(middle_rate(reminder_times)),
-        "all_messages_per_second": _round(rate(all_ok_times)),
-        "all_messages_per_second_steady": _round(middle_rate(all_ok_times)),
-        "fraction_of_limit": _round((rate(all_ok_times) or 0) / TELEGRAM_LIMIT, 4),
-        "fraction_of_limit_steady": _round((middle_rate(all_ok_times) or 0) / TELEGRAM_LIMIT, 4),
+        "reminders_per_second": rounded(rate(reminder_times)),
+        "reminders_per_second_steady": rounded(middle_rate(reminder_times)),
+        "all_messages_per_second": rounded(rate(all_ok_times)),
+        "all_messages_per_second_steady": rounded(middle_rate(all_ok_times)),
+        "fraction_of_limit": rounded((rate(all_ok_times) or 0) / TELEGRAM_LIMIT, 4),
+        "fraction_of_limit_steady": rounded((middle_rate(all_ok_times) or 0) / TELEGRAM_LIMIT, 4),
         "busiest_second": busiest[0],
         # Seconds after the drain started: the start burst (both buckets full) or later.
         "busiest_second_at": None if busiest[1] is None else round(busiest[1] - released, 2),
@@ -270,7 +307,7 @@ def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
         "answered_429_to_due": sum(1 for c in during if c[2] == 429 and c[1] in probes),
         # When they came (seconds after the drain started): the start burst or later.
         "answered_429_at": [round(c[3] - released, 2) for c in during if c[2] == 429][:20],
-        "percent_429": _round(100 * statuses_seen.get(429, 0) / requests if requests else 0, 3),
+        "percent_429": rounded(100 * statuses_seen.get(429, 0) / requests if requests else 0, 3),
         "other_errors": sum(n for s, n in statuses_seen.items() if s not in (200, 429)),
         "lost": lost,
         "duplicates": duplicates,
@@ -278,26 +315,33 @@ def _analyse(config: DrainConfig, window: dict[int, str], probes: set[int],
         "rows_retried": retried,
         "outbox_status": statuses,
     }
-    drain["due"] = _due(answers, released, finished)
-    drain["due_baseline"] = _due(answers, float("-inf"), released)
+    drain["due"] = due_latency(answers, released, finished)
+    drain["due_baseline"] = due_latency(answers, float("-inf"), released)
     return drain
 
 
-def _due(answers: list[dict[str, Any]], start: float, end: float) -> dict[str, Any]:
+def due_latencies(answers: list[dict[str, Any]], start: float, end: float) -> list[float]:
+    """Milliseconds from post to answer of the /due posted in [start, end)."""
+    return [1000 * (a["answered"] - a["posted"]) for a in answers
+            if start <= a["posted"] < end and a["answered"]]
+
+
+def due_latency(answers: list[dict[str, Any]], start: float, end: float) -> dict[str, Any]:
+    """The /due posted in [start, end): how many, unanswered, latency percentiles."""
     asked = [a for a in answers if start <= a["posted"] < end]
-    latencies = [1000 * (a["answered"] - a["posted"]) for a in asked if a["answered"]]
+    latencies = due_latencies(answers, start, end)
     return {
         "asked": len(asked),
         "unanswered": sum(1 for a in asked if a["answered"] is None),
         "webhook_not_200": sum(1 for a in asked if a["status"] != 200),
-        "messages_per_answer": _round(sum(a["messages"] for a in asked) / len(asked), 2)
+        "messages_per_answer": rounded(sum(a["messages"] for a in asked) / len(asked), 2)
         if asked else None,
-        "p50_ms": _round(percentile(latencies, 0.50), 1),
-        "p95_ms": _round(percentile(latencies, 0.95), 1),
-        "p99_ms": _round(percentile(latencies, 0.99), 1),
-        "max_ms": _round(max(latencies), 1) if latencies else None,
+        "p50_ms": rounded(percentile(latencies, 0.50), 1),
+        "p95_ms": rounded(percentile(latencies, 0.95), 1),
+        "p99_ms": rounded(percentile(latencies, 0.99), 1),
+        "max_ms": rounded(max(latencies), 1) if latencies else None,
     }
 
 
-def _round(value: float | None, digits: int = 2) -> float | None:
+def rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)

@@ -142,7 +142,7 @@ async def breakdown(app: App, profile_to: Path | None = None) -> Breakdown:
     result = Breakdown()
     profiler: Any = None
     if profile_to is not None:
-        profiler = _profiler()
+        profiler = new_profiler()
         profiler.start()
     started = time.perf_counter()
     with _hooks(app, result):
@@ -150,18 +150,18 @@ async def breakdown(app: App, profile_to: Path | None = None) -> Breakdown:
     result.total = time.perf_counter() - started
     if profiler is not None and profile_to is not None:
         profiler.stop()
-        result.profile = _write_profile(profiler, profile_to)
+        result.profile = write_profile(profiler, profile_to)
     return result
 
 
-def _profiler() -> Any:
+def new_profiler(async_mode: str = "enabled") -> Any:
     # pyinstrument follows awaits (SQLite runs on aiosqlite's thread, which cProfile
     # does not see); cProfile is the fallback when it is not installed.
     try:
         from pyinstrument import Profiler
     except ImportError:
         return _CProfile()
-    return Profiler(interval=0.001, async_mode="enabled")
+    return Profiler(interval=0.001, async_mode=async_mode)
 
 
 class _CProfile:
@@ -179,7 +179,7 @@ class _CProfile:
         self.profile.disable()
 
 
-def _write_profile(profiler: Any, path: Path) -> str:
+def write_profile(profiler: Any, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     if hasattr(profiler, "output_text"):
         # Every frame: SQLAlchemy's own (parameter processing, ORM loading) is where

@@ -22,20 +22,13 @@ the real clock, talks only to 127.0.0.1, and asserts nothing.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import logging
-import os
-import platform
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import drain, enqueue, what_if
-from bench.stats import medians
+from bench import report as report_info
 from bench.world import SETUP_AT, populate
 from bot.app import running_app
 from bot.config import Settings
@@ -56,12 +49,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--full", action="store_true", help="drain every row (~13 min)")
     parser.add_argument("--rate", type=float, default=29.0,
                         help="Settings.outbox_rate (29: see docs/benchmarks.md)")
-    parser.add_argument("--due-rate", type=float, default=5.0,
-                        help="/due posts per second during the drain (0: none)")
-    parser.add_argument("--probes", type=int, default=100,
-                        help="officers who take turns asking /due")
-    parser.add_argument("--baseline", type=float, default=10.0,
-                        help="seconds of /due traffic before the drain, for comparison")
+    drain.add_due_arguments(
+        parser, baseline="seconds of /due traffic before the drain, for comparison")
     parser.add_argument("--no-limits", action="store_true",
                         help="the fake answers every request (capacity of the sender)")
     parser.add_argument("--runs", type=int, default=1)
@@ -78,7 +67,7 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
         work = Path(directory)
         url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
         # Other work on the machine shows in the timings; say how busy it was.
-        result: dict[str, Any] = {"load_average_at_start": round(os.getloadavg()[0], 2)}
+        result: dict[str, Any] = {"load_average_at_start": report_info.load_average()}
         async with running_app(Settings(database_url=url), clock=lambda: SETUP_AT) as app:
             started = time.perf_counter()
             population = await populate(app, members=args.members, groups=args.groups,
@@ -117,25 +106,6 @@ async def one_run(args: argparse.Namespace, index: int) -> dict[str, Any]:
                                        args.baseline, limits=not args.no_limits)
             result["drain"] = await drain.measure(config, population, work)
         return result
-
-
-def _commit() -> str | None:
-    """The code measured: HEAD, marked when the working tree differs from it."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=drain.REPO).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True,
-                               cwd=drain.REPO).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+changes" if dirty else head
-
-
-def _machine() -> dict[str, Any]:
-    return {"commit": _commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
-            "platform": platform.platform(), "load_average": [round(x, 2) for x in
-                                                              os.getloadavg()]}
 
 
 def _verdicts(summary: dict[str, Any]) -> list[str]:
@@ -197,33 +167,9 @@ def _verdicts(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-async def _main(args: argparse.Namespace) -> dict[str, Any]:
-    runs = []
-    for index in range(args.runs):
-        runs.append(await one_run(args, index))
-        print(f"run {index + 1}/{args.runs} done", file=sys.stderr, flush=True)
-    report: dict[str, Any] = {"machine": _machine(), "arguments": {
-        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "runs": runs}
-    if len(runs) > 1:
-        report["median"] = medians(runs)
-    return report
-
-
 def main(argv: list[str] | None = None) -> None:
-    args = _arguments(argv)
-    # The bot's own log lines would drown the summary; warnings still show.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    report = asyncio.run(_main(args))
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    summary = report.get("median", report["runs"][0])
-    label = f"median of {len(report['runs'])} runs" if "median" in report else "one run"
-    print(f"\n== reminder fan-out ({label}) ==")
-    for line in _verdicts(summary):
-        print(line)
+    report_info.run_and_report(_arguments(argv), one_run, "reminder fan-out",
+                               lambda summary, report: _verdicts(summary))
 
 
 if __name__ == "__main__":

@@ -10,9 +10,15 @@ moment the bot's answer reaches "Telegram".
 The parent drives it with one JSON object per line on stdin and reads one JSON
 line per command on stdout::
 
-    {"cmd": "load", "webhook": URL, "secret": S, "users": [ids], "rate": 5}
+    {"cmd": "load", "webhook": URL, "secret": S, "users": [ids], "rate": 5,
+     "exclude": TEXT}               (optional: messages containing TEXT are no answer)
     {"cmd": "stop_load", "path": P} -> each post and its first answer, written to P
-    {"cmd": "dump", "path": P}    -> every message-sending call, written to P
+    {"cmd": "press", "webhook": URL, "secret": S, "user": ID, "data": D,
+     "message_id": M, "message_text": T} -> when a button press was posted, and the status
+    {"cmd": "count", "text": TEXT} -> successful messages so far containing TEXT
+    {"cmd": "dump", "path": P, "classify": {LABEL: TEXT, …}}
+                                  -> every message-sending call, written to P (with the
+                                     first LABEL whose TEXT the message contains)
     {"cmd": "cpu"}                -> this process's CPU seconds so far
     {"cmd": "quit"}
 
@@ -37,7 +43,7 @@ import aiohttp
 from bot.channels.telegram.channel import SECRET_HEADER
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.telegram_faults import counts_toward_limits
-from tests.fakes.telegram_updates import message_update
+from tests.fakes.telegram_updates import callback_update, message_update
 
 BOT_USERNAME = "NhacViecBot"
 DRAIN_REPLIES = 5.0  # seconds to wait for answers still on their way at stop_load
@@ -54,6 +60,7 @@ class Load:
     users: list[int]
     rate: float
     text: str = "/due"
+    exclude: str | None = None  # a message containing this is not an answer (a broadcast)
     posts: list[tuple[int, float, int]] = field(default_factory=list)  # user, at, status
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _runner: asyncio.Task[None] | None = None
@@ -77,16 +84,7 @@ class Load:
     async def _post(self, session: aiohttp.ClientSession, user: int) -> None:
         update = message_update(self.text, user_id=user, first_name="Cán bộ",
                                 update_id=next(self._ids))
-        self.api.register_update(update)
-        headers = {SECRET_HEADER: self.secret, "Content-Type": "application/json"}
-        body = json.dumps(update)
-        at = time.monotonic()
-        try:
-            async with session.post(self.webhook, data=body, headers=headers) as response:
-                await response.read()
-                status = response.status
-        except aiohttp.ClientError:
-            status = 0
+        at, status = await post_update(self.api, session, self.webhook, self.secret, update)
         self.posts.append((user, at, status))
 
     async def stop(self) -> None:
@@ -99,6 +97,41 @@ class Load:
         await asyncio.sleep(DRAIN_REPLIES)  # answers to the last posts are on their way
 
 
+async def post_update(api: FakeTelegramApi, session: aiohttp.ClientSession, webhook: str,
+                      secret: str, update: dict[str, Any]) -> tuple[float, int]:
+    """Post an update to the bot's webhook as Telegram does: when (monotonic) and the
+    HTTP status it answered (0: no answer)."""
+    api.register_update(update)  # the chats, users and the pressed message, for edits
+    headers = {SECRET_HEADER: secret, "Content-Type": "application/json"}
+    body = json.dumps(update)
+    at = time.monotonic()
+    try:
+        async with session.post(webhook, data=body, headers=headers) as response:
+            await response.read()
+            status = response.status
+    except aiohttp.ClientError:
+        status = 0
+    return at, status
+
+
+_press_ids = itertools.count(10_000_000)  # update ids apart from the /due traffic's
+
+
+async def _press(api: FakeTelegramApi, command: dict[str, Any]) -> dict[str, Any]:
+    update = callback_update(str(command["data"]), user_id=int(command["user"]),
+                             message_id=int(command["message_id"]),
+                             message_text=str(command.get("message_text", "…")),
+                             update_id=next(_press_ids))
+    async with aiohttp.ClientSession() as session:
+        at, status = await post_update(api, session, command["webhook"], command["secret"],
+                                       update)
+    return {"posted": at, "status": status}
+
+
+def _text(params: dict[str, Any]) -> str:
+    return str(params.get("text") or params.get("caption") or "")
+
+
 def _answers(api: FakeTelegramApi, load: Load) -> list[dict[str, Any]]:
     """For each post: when the first message to that chat arrived after it (and
     before the same user's next post), and how many messages the answer took."""
@@ -106,6 +139,8 @@ def _answers(api: FakeTelegramApi, load: Load) -> list[dict[str, Any]]:
     arrivals: dict[int, list[float]] = {}
     for call in api.calls:
         chat = call.params.get("chat_id")
+        if load.exclude is not None and load.exclude in _text(call.params):
+            continue
         if call.method == "sendMessage" and call.ok and chat in users:
             arrivals.setdefault(int(chat), []).append(call.at_monotonic)
     by_user: dict[int, list[tuple[float, int]]] = {}
@@ -124,11 +159,26 @@ def _answers(api: FakeTelegramApi, load: Load) -> list[dict[str, Any]]:
     return answers
 
 
-def _dump(api: FakeTelegramApi, path: str) -> int:
-    rows = [[call.method, call.params.get("chat_id"), call.status, call.at_monotonic]
-            for call in api.calls if counts_toward_limits(call.method)]
+def _dump(api: FakeTelegramApi, path: str, classify: dict[str, str] | None = None) -> int:
+    """[method, chat id, status, at] per call; with ``classify``, a fifth field: the
+    first label whose text the message contains, or None."""
+    rows: list[list[Any]] = []
+    for call in api.calls:
+        if not counts_toward_limits(call.method):
+            continue
+        row = [call.method, call.params.get("chat_id"), call.status, call.at_monotonic]
+        if classify is not None:
+            text = _text(call.params)
+            row.append(next((label for label, part in classify.items() if part in text),
+                            None))
+        rows.append(row)
     _write(path, rows)
     return len(rows)
+
+
+def _count(api: FakeTelegramApi, part: str) -> int:
+    return sum(1 for call in api.calls if call.ok and counts_toward_limits(call.method)
+               and part in _text(call.params))
 
 
 def _write(path: str, data: Any) -> None:
@@ -156,7 +206,8 @@ async def serve(limits: tuple[float, float, float] | None) -> None:
             match command["cmd"]:
                 case "load":
                     load = Load(api, command["webhook"], command["secret"],
-                                [int(u) for u in command["users"]], float(command["rate"]))
+                                [int(u) for u in command["users"]], float(command["rate"]),
+                                exclude=command.get("exclude"))
                     load.start()
                     _say({"ok": True})
                 case "stop_load":
@@ -166,8 +217,12 @@ async def serve(limits: tuple[float, float, float] | None) -> None:
                         answers = _answers(api, load)
                     _write(command["path"], answers)
                     _say({"answers": len(answers)})
+                case "press":
+                    _say(await _press(api, command))
+                case "count":
+                    _say({"count": _count(api, command["text"])})
                 case "dump":
-                    _say({"calls": _dump(api, command["path"])})
+                    _say({"calls": _dump(api, command["path"], command.get("classify"))})
                 case "cpu":
                     _say({"seconds": time.process_time()})
                 case "quit":

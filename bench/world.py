@@ -9,12 +9,16 @@ a unit, active, not muted; groups are active supergroups bound to one unit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+import asyncpg
+from sqlalchemy import delete, func, insert, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import App
@@ -38,6 +42,35 @@ MEMBER_ID_BASE = 1_000_000
 PROBE_ID_BASE = 9_000_000  # the officers who ask /due during the drain
 GROUP_ID_BASE = -1_001_000_000_000
 CHUNK = 5_000  # rows per bulk insert: well inside SQLite's bind-parameter limit
+
+
+@asynccontextmanager
+async def temporary_database(server_url: str | None, directory: Path) -> AsyncIterator[str]:
+    """The database of one run: a SQLite file (WAL) in ``directory``; or, given a
+    PostgreSQL URL, a fresh database created on that server and dropped afterwards
+    (connecting to the URL's own database to do so)."""
+    if server_url is None:
+        yield f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+        return
+    server = make_url(server_url)
+    if not server.drivername.startswith("postgresql"):
+        raise ValueError(f"--database-url: PostgreSQL only, not {server.drivername}")
+    name = f"nhacviec_bench_{uuid.uuid4().hex[:12]}"
+
+    async def execute(statement: str) -> None:
+        connection = await asyncpg.connect(host=server.host, port=server.port,
+                                           user=server.username, password=server.password,
+                                           database=server.database, timeout=10)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    await execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -308,14 +308,31 @@ async def reachable_members(
     return reached
 
 
-async def push_members(session: AsyncSession, unit_ids: Collection[str] | None) -> list[Member]:
+class PushTarget(NamedTuple):
+    """Where a member's private messages go: the few columns a broadcast needs."""
+
+    id: int
+    channel: str
+    chat_id: str
+    language: str | None
+
+
+async def push_members(session: AsyncSession,
+                       unit_ids: Collection[str] | None) -> list[PushTarget]:
     """The members a broadcast reaches privately, oldest first: active, with a private
     chat; of ``unit_ids``, or everyone with ``None``. Muted and away members are
     included: /mute silences reminders, not an admin's instructions, and a message
-    waits in the chat of someone on leave."""
-    query = select(Member).where(Member.active, Member.chat_id.is_not(None))
+    waits in the chat of someone on leave.
+
+    Columns, not ``Member`` objects: a broadcast to everyone reads 10,000 rows, and
+    building that many ORM objects holds the event loop for a tenth of a second or
+    more, while other people wait for their answers (docs/benchmarks.md, issue 5)."""
+    query = select(Member.id, Member.channel, Member.chat_id, Member.language).where(
+        Member.active, Member.chat_id.is_not(None))
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.where(Member.unit_id.in_(list(unit_ids)))
-    return list(await session.scalars(query.order_by(Member.id)))
+    rows = await session.execute(query.order_by(Member.id))
+    return [PushTarget(member_id, channel, chat_id or "", language)
+            for member_id, channel, chat_id, language in rows]

@@ -32,7 +32,10 @@ from storage import outbox as outbox_store
 from storage.models import OutboxKind, OutboxStatus
 from storage.models_broadcasts import BroadcastRow, BroadcastStatus
 
-QUEUE_BATCH = 1000  # rows per transaction while queueing
+# Rows per transaction while queueing. SQLAlchemy prepares a batch's parameters on the
+# event loop in one go (≈ 7 ms per 250 rows here); 1000 held the loop for 20–30 ms at
+# a time and doubled what others waited for their answers (docs/benchmarks.md, issue 5).
+QUEUE_BATCH = 250
 MAX_TEXT = 3500  # leaves room for the header and footer under Telegram's 4096
 
 MissingUnits = Callable[[CycleRef], Awaitable[list[str]]]
@@ -187,7 +190,7 @@ class Broadcasts:
                 else []
             groups = await chat_store.bound_group_chats(session, unit_ids) if want_groups \
                 else []
-        found = [Recipient(f"m{m.id}", m.channel, m.chat_id or "", m.language, m.id)
+        found = [Recipient(f"m{m.id}", m.channel, m.chat_id, m.language, m.id)
                  for m in members if m.chat_id]
         found += [Recipient(f"c{g.channel}:{g.channel_chat_id}", g.channel, g.channel_chat_id,
                             None, None) for g in groups]
@@ -211,7 +214,8 @@ class Broadcasts:
             return SendResult.ALREADY
         if broadcast.audience is None:
             return SendResult.NO_AUDIENCE
-        if not await self.recipients(broadcast.audience):
+        recipients = await self.recipients(broadcast.audience)
+        if not recipients:
             return SendResult.NOBODY
         async with self.services.sessions.begin() as session:
             started = await store.start_queueing(
@@ -220,27 +224,33 @@ class Broadcasts:
                 at=now)
         if not started:
             return SendResult.ALREADY
-        await self.queue(broadcast_id, now)
+        await self.queue(broadcast_id, now, recipients)  # just resolved: not twice
         return SendResult.QUEUED
 
-    async def queue(self, broadcast_id: int, now: datetime) -> int:
+    async def queue(self, broadcast_id: int, now: datetime,
+                    recipients: list[Recipient] | None = None) -> int:
         """Write the outbox rows of a queueing broadcast, batch by batch, and mark it
         sending; the number of rows it has. Idempotent: after a crash it adds only
-        what is missing. Stops early when the broadcast is cancelled meanwhile."""
+        what is missing. Stops early when the broadcast is cancelled meanwhile.
+        ``recipients``: the audience as Send just resolved it (else resolved here)."""
         broadcast = await self.get(broadcast_id)
         if broadcast is None or broadcast.audience is None \
                 or broadcast.status is not BroadcastStatus.QUEUEING:
             return 0
-        recipients = await self.recipients(broadcast.audience)
-        drafts = self._drafts(broadcast, recipients, now)
-        for batch in _batches(drafts, QUEUE_BATCH):
+        if recipients is None:
+            recipients = await self.recipients(broadcast.audience)
+        payloads: dict[tuple[str, str], dict[str, Any]] = {}
+        for batch in _batches(recipients, QUEUE_BATCH):
+            # Drafted batch by batch too: 10,000 drafts at once is a stretch of the
+            # event loop no one else gets.
+            drafts = self._drafts(broadcast, batch, now, payloads)
             async with self.services.sessions.begin() as session:
                 # Locks the broadcast row: a cancel waits for this batch, or this
                 # batch sees the cancel.
                 status = await store.status_for_update(session, broadcast_id)
                 if status != BroadcastStatus.QUEUEING.value:
                     return 0
-                await outbox_store.enqueue_many(session, batch, at=now)
+                await outbox_store.enqueue_many(session, drafts, at=now)
             await asyncio.sleep(0)  # other users' updates get the loop between batches
         async with self.services.sessions.begin() as session:
             total = sum((await outbox_store.outbox_counts(
@@ -249,11 +259,13 @@ class Broadcasts:
         self.services.wake_outbox()
         return total
 
-    def _drafts(self, broadcast: Broadcast, recipients: list[Recipient],
-                now: datetime) -> list[outbox_store.OutboxDraft]:
-        """One row per recipient; the words rendered once per language and channel."""
+    def _drafts(self, broadcast: Broadcast, recipients: Sequence[Recipient], now: datetime,
+                payloads: dict[tuple[str, str], dict[str, Any]] | None = None,
+                ) -> list[outbox_store.OutboxDraft]:
+        """One row per recipient; the words rendered once per language and channel
+        (``payloads`` keeps them from one batch to the next)."""
         default = self.services.settings.default_language
-        payloads: dict[tuple[str, str], dict[str, Any]] = {}
+        payloads = {} if payloads is None else payloads
         drafts = []
         for recipient in recipients:
             language = recipient.language or default
