@@ -116,7 +116,7 @@ class OutboxWorker:
             # runs must wake the next round, not wait out the idle time.
             self.wake.clear()
             try:
-                await self.drain()
+                await self.drain(stop)
             except Exception:
                 log.exception("outbox: drain failed; trying again shortly")
             waiter = asyncio.ensure_future(self.wake.wait())
@@ -126,8 +126,10 @@ class OutboxWorker:
             for task in pending:
                 task.cancel()
 
-    async def drain(self) -> int:
-        """Send everything due now; the number of rows handled."""
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Send everything due now — or, once ``stop`` is set, nothing more: the rest of
+        a batch is handed back for the next start (a shutdown must not wait for a
+        broadcast of 10,000 to finish). The number of rows handled."""
         handled = 0
         while True:
             claimed_at = self.clock()
@@ -144,17 +146,22 @@ class OutboxWorker:
             # is left rather than risk sending a message twice.
             deadline = claimed_at + self.lease * LEASE_SAFETY
             for index, row in enumerate(claimed):
-                if not await self._send(*row, deadline=deadline):
-                    await self._release([r[0] for r in claimed[index:]])
+                stopping = stop is not None and stop.is_set()
+                if stopping or not await self._send(*row, deadline=deadline):
+                    await self._release([r[0] for r in claimed[index:]],
+                                        "handed back at shutdown" if stopping
+                                        else "lease ran short")
+                    if stopping:
+                        return handled
                     break
                 handled += 1
 
-    async def _release(self, row_ids: list[int]) -> None:
+    async def _release(self, row_ids: list[int], reason: str) -> None:
         now = self.clock()
         async with self.sessions.begin() as session:
             for row_id in row_ids:
                 await outbox_store.mark_retry(session, row_id, owner=self.owner, at=now,
-                                              next_attempt_at=now, error="lease ran short")
+                                              next_attempt_at=now, error=reason)
 
     async def _wait_for_slot(self, channel: str) -> None:
         """One send's worth of the channel's rate limit (shared by every process: the

@@ -7,6 +7,7 @@ Thu 03/08, the due-day reminder on Fri 04/08 at 08:00, the escalation at 16:00.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -320,3 +321,30 @@ async def test_leads_get_their_own_units_escalation_only(world: World) -> None:
             OutboxMessage.recipient_member_id == tp_lead.id,
             OutboxMessage.key.contains("/escalation/")))
     assert to_tp_lead is None
+
+
+async def test_stopping_hands_the_rest_of_a_batch_back_at_once(world: World) -> None:
+    await world.tick(at("2023-08-01", 7))
+    enqueued = await world.tick(at("2023-08-01", 9))
+    assert enqueued >= 3
+    stop = asyncio.Event()
+    channel = world.channel
+    original = channel.deliver
+
+    async def deliver_then_stop(chat_id: str, payload: dict[str, Any]) -> Outcome:
+        outcome = await original(chat_id, payload)
+        if len(channel.delivered) == 2:
+            stop.set()  # SIGTERM arrives while the second message is going out
+        return outcome
+
+    channel.deliver = deliver_then_stop  # type: ignore[method-assign]
+    assert await world.worker.drain(stop) == 2
+    async with world.app.sessions() as session:
+        counts = await outbox_store.outbox_counts(session)
+        errors = list(await session.scalars(select(OutboxMessage.last_error)))
+    # Nothing is left claimed: the next process sends the rest at once, not after a lease.
+    assert counts["sending"] == 0 and counts["sent"] == 2
+    assert counts["pending"] == enqueued - 2 and "handed back at shutdown" in errors
+    channel.deliver = original  # type: ignore[method-assign]
+    await world.drain()
+    assert len(channel.delivered) == enqueued

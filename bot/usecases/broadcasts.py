@@ -35,6 +35,9 @@ from storage.models_broadcasts import BroadcastRow, BroadcastStatus
 # Rows per transaction while queueing. SQLAlchemy prepares a batch's parameters on the
 # event loop in one go (≈ 7 ms per 250 rows here); 1000 held the loop for 20–30 ms at
 # a time and doubled what others waited for their answers (docs/benchmarks.md, issue 5).
+# The sender's own copy waits a moment: its card is being turned into the progress
+# card in that very chat, and Telegram allows about one message a second per chat.
+OWN_COPY_DELAY = timedelta(seconds=2)
 QUEUE_BATCH = 250
 MAX_TEXT = 3500  # leaves room for the header and footer under Telegram's 4096
 
@@ -266,6 +269,7 @@ class Broadcasts:
         (``payloads`` keeps them from one batch to the next)."""
         default = self.services.settings.default_language
         payloads = {} if payloads is None else payloads
+        control = broadcast.control[:2] if broadcast.control else None
         drafts = []
         for recipient in recipients:
             language = recipient.language or default
@@ -277,7 +281,8 @@ class Broadcasts:
             drafts.append(outbox_store.OutboxDraft(
                 key=f"{store.group_key(broadcast.id)}/{recipient.key}",
                 channel=recipient.channel, chat_id=recipient.chat_id, payload=payloads[look],
-                not_before=now, kind=OutboxKind.BROADCAST.value,
+                not_before=now + OWN_COPY_DELAY if (recipient.channel, recipient.chat_id)
+                == control else now, kind=OutboxKind.BROADCAST.value,
                 group_key=store.group_key(broadcast.id), recipient_member_id=recipient.member_id))
         return drafts
 

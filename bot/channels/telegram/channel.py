@@ -18,10 +18,11 @@ from typing import Any
 from aiohttp import web
 from telegram import Bot, ChatMember, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import App
 from bot.channels.telegram.menus import set_menus
+from bot.channels.telegram.ratelimit import PriorityRateLimiter
 from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
 from bot.channels.telegram.translate import CHANNEL, to_incoming
 from bot.i18n import translator
@@ -63,7 +64,8 @@ class TelegramChannel:
         self.webhook = webhook
         builder = (ApplicationBuilder().token(settings.telegram_token)
                    .base_url(settings.telegram_api_url)
-                   .rate_limiter(AIORateLimiter())
+                   # Telegram's flood limits, answers to people before the outbox.
+                   .rate_limiter(PriorityRateLimiter())
                    # PTB hands updates over one by one, in order; the lanes below
                    # run chats side by side and each chat's messages in order.
                    .concurrent_updates(False))

@@ -15,12 +15,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
 
+from bot.channels.telegram.ratelimit import SendPriority
 from bot.messages import Media, Reply
 from bot.outbox import Failed, Failure, Gone, Outcome, Retry, Sent
 from bot.rich import split_lines, to_html, to_plain
@@ -76,13 +78,23 @@ def own_media(reply: Reply) -> Media | None:
     return media if media is not None and media.channel == "telegram" else None
 
 
+def background(bot: Bot) -> dict[str, Any]:
+    """The keyword that puts an outbox message behind answers to people in the bot's
+    rate limiter (``ratelimit.PriorityRateLimiter``); nothing for a bot without one."""
+    if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
+        return {"rate_limit_args": SendPriority.BACKGROUND}
+    return {}
+
+
 async def send_media(bot: Bot, chat: str, media: Media, caption: str | None,
-                     markup: InlineKeyboardMarkup | None) -> Message:
+                     markup: InlineKeyboardMarkup | None,
+                     extra: dict[str, Any] | None = None) -> Message:
+    extra = extra or {}
     if media.kind == "photo":
         return await bot.send_photo(chat, media.file_id, caption=caption,
-                                    parse_mode=ParseMode.HTML, reply_markup=markup)
+                                    parse_mode=ParseMode.HTML, reply_markup=markup, **extra)
     return await bot.send_document(chat, media.file_id, caption=caption,
-                                   parse_mode=ParseMode.HTML, reply_markup=markup)
+                                   parse_mode=ParseMode.HTML, reply_markup=markup, **extra)
 
 
 def media_caption(html: str) -> str | None:
@@ -226,15 +238,16 @@ async def deliver_once(bot: Bot, chat_id: str, reply: Reply,
     if caption is not None:
         chunks = []  # the text travels as the caption
     chat = chat_id
+    extra = background(bot)
     for attempt in range(2):  # a second time only after a migration
         try:
             if media is not None:
                 await send_media(bot, chat, media, caption,
-                                 markup if caption is not None else None)
+                                 markup if caption is not None else None, extra)
             for index, chunk in enumerate(chunks):
                 await bot.send_message(chat, chunk, parse_mode=ParseMode.HTML,
                                        reply_markup=markup if index == len(chunks) - 1
-                                       else None)
+                                       else None, **extra)
             return Sent()
         except RetryAfter as error:
             return Retry(str(error), after=_seconds(error.retry_after), pause_all=True)
