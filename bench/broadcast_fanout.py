@@ -109,7 +109,7 @@ class Config:
     baseline: float
     messages: int  # copies to deliver before stopping; 0: all
     profile: Path | None = None
-    gc_freeze: bool = False  # what if: gc.freeze() once the bot is up
+    gc_freeze: bool = True  # gc.freeze() once the bot is up, as Service.run_until does
     queue_batch: int | None = None  # what if: rows per queueing transaction
 
 
@@ -249,8 +249,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path,
                         help="profile the bot's process from the press until every row "
                              "is queued (first run; pyinstrument, else cProfile)")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="what if: gc.freeze() once the bot is up (not what it does)")
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
+                        help="what if the bot did not gc.freeze() once it is up (it does, "
+                             "since commit 4a35f64: Service.run_until)")
     parser.add_argument("--queue-batch", type=int,
                         help=f"what if: rows per queueing transaction (the app's: "
                              f"{broadcasts_usecase.QUEUE_BATCH})")
@@ -384,8 +385,8 @@ async def measure(config: Config, population: Population, work: Path) -> dict[st
             service = Service(app)
             await service.start()
             if config.gc_freeze:
-                # What if the bot, once started, moved everything it holds out of the
-                # collector's sight: a full collection then walks only what came after.
+                # As Service.run_until does: everything the bot holds once started is
+                # out of the collector's sight; a full collection walks what came after.
                 gc.collect()
                 gc.freeze()
             if config.queue_batch is not None:

@@ -73,6 +73,7 @@ class Service:
         # Everything loaded at start (the libraries, the directory, the plans) lives as
         # long as the process: out of the collector's way, a full collection no longer
         # stops the loop for ~90 ms in the middle of a broadcast (docs/benchmarks.md).
+        gc.collect()
         gc.freeze()
         try:
             await stop.wait()
