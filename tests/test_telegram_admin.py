@@ -77,8 +77,8 @@ async def test_promote_by_card_merge_by_button_and_audit(tg: Harness) -> None:
     count = len(tg.api.sent_messages(ADMIN_ID))
     await say(tg, ADMIN_ID, "/audit 5")
     log = await tg.text_to(ADMIN_ID, count + 1)
-    assert "unit.merge → Sở Xây dựng · ✓" in log
-    assert "member.promote → Cán bộ" in log
-    assert "member.promote → " in log and "⛔ bị từ chối" in log
+    assert "sáp nhập đơn vị → Sở Xây dựng · ✓" in log
+    assert "nâng quyền → Cán bộ" in log
+    assert "nâng quyền → " in log and "⛔ bị từ chối" in log
     # Every press was answered, so no phone keeps spinning.
     assert len(tg.api.calls_to("answerCallbackQuery")) == 4
