@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level,
-                      secrets=(settings.telegram_token, settings.webhook_secret))
+                      secrets=settings.secrets)
     try:
         asyncio.run(_main(args, settings))
     except CommandError as error:

@@ -70,6 +70,21 @@ def _token(raw: str) -> str:
     return raw
 
 
+def _zalo_token(raw: str) -> str:
+    # "<bot id>:<secret>" as Zalo Bot Creator gives it; checked for shape only.
+    bot_id, _, secret = raw.partition(":")
+    if not bot_id.strip() or len(secret) < 8 or any(c.isspace() for c in raw):
+        raise ValueError("expected the token Zalo Bot Creator gives, <bot id>:<secret>")
+    return raw
+
+
+def _flag(raw: str) -> bool:
+    value = raw.lower()
+    if value not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+        raise ValueError("expected 1/0, true/false, yes/no or on/off")
+    return value in ("1", "true", "yes", "on")
+
+
 def _url(raw: str) -> str:
     if not raw.startswith(("https://", "http://")):
         raise ValueError("expected an http(s):// URL")
@@ -135,6 +150,13 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Zalo Bot Platform: the token, the API's base URL (the platform's, or a fake in
+    # tests), the webhook's own secret (the Telegram one if not set), groups (limited
+    # on the platform: off unless asked for).
+    zalo_token: str | None = field(default=None, repr=False)
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: str | None = field(default=None, repr=False)
+    zalo_groups: bool = False
     # Reminders: working days before each due date, the hour they go out, when the
     # admins get the list of units still missing, and how late a reminder missed
     # during downtime may still be sent.
@@ -179,6 +201,19 @@ class Settings:
                                 "so that only Telegram can post updates")
         return cls(**parsed)
 
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """What no log line may show: the tokens (in every API URL) and the secrets.
+        The part of a token after its colon too, as some libraries log it alone."""
+        tokens = (self.telegram_token, self.zalo_token)
+        return (*tokens, *(t.partition(":")[2] for t in tokens if t), self.webhook_secret,
+                self.zalo_webhook_secret)
+
+    @property
+    def zalo_secret(self) -> str | None:
+        """The secret Zalo's webhook must present: its own, else the Telegram one."""
+        return self.zalo_webhook_secret or self.webhook_secret
+
     @classmethod
     def names(cls) -> list[str]:
         """Every environment variable the bot reads."""
@@ -195,6 +230,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "telegram_api_url": _url,
     "webhook_url": _url,
     "webhook_secret": _webhook_secret,
+    "zalo_token": _zalo_token,
+    "zalo_api_url": _url,
+    "zalo_webhook_secret": _webhook_secret,
+    "zalo_groups": _flag,
     "http_host": str,
     "http_port": _port,
     "reminder_lead_days": _lead_days,

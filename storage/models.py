@@ -227,6 +227,14 @@ class Member(Base):
     muted: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
+    # One person on several platforms (/link): every account of the person carries
+    # the same number (the id of the account that asked for the link); NULL for a
+    # person with one account. A grouping key, not a reference: it stays valid when
+    # that first account leaves, so no foreign key.
+    person_id: Mapped[int | None] = mapped_column(index=True)
+    # Where that person wants pushes (/kenh): one channel's name, or NULL for all of
+    # their accounts. A row whose channel differs gets none.
+    push_channel: Mapped[str | None] = mapped_column(String)
 
 
 class ChatRow(Base):
@@ -393,8 +401,10 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String)
 
 
-# The reminder engine's tables live in a module of their own to keep this one
-# readable; importing it here puts them on Base.metadata for Alembic and the tests.
-# A plain module import, so that either module may be imported first.
+# The reminder engine's, the broadcasts' and the channels' tables live in modules of
+# their own to keep this one readable; importing them here puts them on
+# Base.metadata for Alembic and the tests. Plain module imports, so that any of the
+# modules may be imported first.
 import storage.models_broadcasts  # noqa: E402
+import storage.models_channels  # noqa: E402
 import storage.models_reminders  # noqa: E402, F401
