@@ -7,7 +7,7 @@
     nhacviec units add|rename|merge|deactivate|activate   edit it
     nhacviec audit [--limit N] [--json]   the latest admin actions
     nhacviec invite --unit U [--uses N] [--expires 7d]
-    nhacviec webhook set|delete|info  the Telegram webhook
+    nhacviec webhook set|delete|info [--channel zalo]   the Telegram (or Zalo) webhook
     nhacviec reminders preview|set    the reminder schedule, per-unit settings
     nhacviec calendar list|off|work|remove   extra days off, make-up working days
     nhacviec broadcast --to all|groups|unit:U|kind:K --text T [--dry-run]
@@ -36,6 +36,7 @@ from bot.cli import (
     reminders,
     report,
     telegram,
+    zalo,
 )
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
@@ -105,10 +106,14 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
         print("Database is up to date.")
         return
     if args.command == "webhook":
-        await telegram.webhook(settings, args.action)
+        if args.channel == "zalo":
+            await zalo.webhook(settings, args.action)
+        else:
+            await telegram.webhook(settings, args.action)
         return
     async with running_app(settings, clock=utc_now) as app:
-        if args.command == "run" and settings.telegram_token and not args.local:
+        if args.command == "run" and (settings.telegram_token or settings.zalo_token) \
+                and not args.local:
             await _serve(app)
         elif args.command in ("run", "chat"):
             await _chat(app, args)

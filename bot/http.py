@@ -32,6 +32,10 @@ class HttpServer:
             -> None:
         self.web.router.add_post(path, handler)
 
+    def add_get(self, path: str, handler: Callable[[web.Request], Awaitable[web.Response]]) \
+            -> None:
+        self.web.router.add_get(path, handler)
+
     async def _healthz(self, request: web.Request) -> web.Response:
         report = await self._health()
         status = 200 if report.get("status") == "ok" else 503

@@ -1,5 +1,6 @@
-"""Running the bot as a service: the HTTP server (webhooks, /healthz) and the
-messenger channels, until told to stop."""
+"""Running the bot as a service: the HTTP server (webhooks, /healthz, files by link)
+and the messenger channels — Telegram, Zalo, or both in one process — until told to
+stop."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from sqlalchemy import text
 from bot.app import App
 from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram.sender import Sleep
+from bot.channels.zalo.channel import WEBHOOK_PATH as ZALO_WEBHOOK_PATH
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.client import ZaloClient
+from bot.file_shelf import ROUTE as FILES_ROUTE
+from bot.file_shelf import FileShelf
 from bot.http import HttpServer
 from bot.outbox import OutboxChannel
 from bot.scheduler import ReminderScheduler
@@ -45,6 +51,17 @@ class Service:
             outbox_channels["telegram"] = self.telegram
             if webhook:
                 self.http.add_post(WEBHOOK_PATH, self.telegram.handle_webhook)
+        self.zalo: ZaloChannel | None = None
+        if settings.zalo_token:
+            # Zalo takes no documents: files go by link from this server.
+            files = FileShelf(app.sessions, settings.webhook_url, clock=app.clock)
+            self.http.add_get(FILES_ROUTE, files.serve)
+            client = ZaloClient(settings.zalo_token, api_url=settings.zalo_api_url)
+            webhook = settings.webhook_url is not None
+            self.zalo = ZaloChannel(app, client, webhook=webhook, files=files, sleep=sleep)
+            outbox_channels["zalo"] = self.zalo
+            if webhook:
+                self.http.add_post(ZALO_WEBHOOK_PATH, self.zalo.handle_webhook)
         self.scheduler = ReminderScheduler(app, outbox_channels, sleep=sleep)
 
     async def health(self) -> dict[str, Any]:
@@ -52,6 +69,8 @@ class Service:
         channels = {}
         if self.telegram is not None:
             channels["telegram"] = {"last_contact": self.telegram.last_contact}
+        if self.zalo is not None:
+            channels["zalo"] = {"last_contact": self.zalo.last_contact}
         return {"status": "ok" if database else "error",
                 "database": "ok" if database else "error", "channels": channels,
                 "scheduler": {"last_tick": self.scheduler.last_tick}}
@@ -60,10 +79,14 @@ class Service:
         await self.http.start()
         if self.telegram is not None:
             await self.telegram.start()
+        if self.zalo is not None:
+            await self.zalo.start()
         await self.scheduler.start()
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        if self.zalo is not None:
+            await self.zalo.stop()
         if self.telegram is not None:
             await self.telegram.stop()
         await self.http.stop()

@@ -142,16 +142,28 @@ class Services:
 
     # --- members --------------------------------------------------------------------
 
-    async def member(self, channel: str, user_id: str) -> Member | None:
+    async def member(self, channel: str, user_id: str, *,
+                     private_chat: str | None = None) -> Member | None:
         """The member behind a message. An inactive member (the platform refused a
         delivery: blocked, kicked) who writes again is reachable again; one removed
-        by an admin or lead (``left_at`` set) stays removed until they join again."""
+        by an admin or lead (``left_at`` set) stays removed until they join again.
+
+        ``private_chat``: the chat of a private message. A member whose private chat
+        is not known yet (an admin named in the settings, on Zalo, where the bot
+        learns a chat only when the person writes first) gets it stored, so pushes
+        can reach them from now on."""
         async with self.sessions() as session:
             row = await member_store.get_member(session, channel, user_id)
             if row is None:
                 return None
+            changed = False
             if not row.active and row.left_at is None:
                 await member_store.set_member_active(session, row.id, True)
+                changed = True
+            if row.chat_id is None and private_chat:
+                row.chat_id = private_chat
+                changed = True
+            if changed:
                 await session.commit()
             return member_view(row)
 

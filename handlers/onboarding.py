@@ -3,6 +3,8 @@ name → an admin approves). Also /invite, /whoami, /leave and /lang."""
 
 from __future__ import annotations
 
+import re
+
 from bot.i18n import SUPPORTED, format_day, translator
 from bot.members import Member, MemberRole
 from bot.messages import Address, Option, Reply
@@ -53,6 +55,17 @@ async def start_command(ctx: Context, args: str) -> list[Reply]:
     await ctx.conversations.expect(ctx.incoming, JOIN_STEP, {}, ctx.now)
     return say(ctx._("Welcome to Nhắc việc! Which unit do you work for? Type its name, "
                       "with or without diacritics (e.g. Sở Tư pháp, so tu phap)."))
+
+
+# What bot.usecases.onboarding makes: secrets.token_urlsafe(9), twelve characters.
+INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{12}")
+
+
+def looks_like_invite(ctx: Context, text: str) -> bool:
+    """A newcomer's message that is an invite code and nothing else."""
+    member = ctx.member
+    newcomer = member is None or (member.unit_id is None and not member.is_admin)
+    return newcomer and INVITE_CODE.fullmatch(text) is not None
 
 
 async def join_by_code(ctx: Context, code: str) -> list[Reply]:

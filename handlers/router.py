@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.intents import AskDue, AskHelp, AskOverdue, detect_intent
-from bot.messages import Incoming, Reply
+from bot.messages import ChatKind, Incoming, Reply
 from bot.ports import ChannelPort, PlainPort
 from bot.rich import plain
 from bot.throttle import Throttle, Verdict
@@ -157,7 +157,9 @@ class Router:
             f"{incoming.channel}:{incoming.user_id}", now)
         if verdict is Verdict.DROP:
             return []
-        member = await services.member(incoming.channel, incoming.user_id)
+        member = await services.member(
+            incoming.channel, incoming.user_id,
+            private_chat=incoming.chat_id if incoming.chat_kind is ChatKind.PRIVATE else None)
         port = self.ports.get(incoming.channel) or PlainPort(incoming.channel)
         ctx = Context(incoming, member, self.app, port, now)
         if verdict is Verdict.WARN:
@@ -186,6 +188,9 @@ class Router:
             return await self._command(ctx, command.name, command.args)
         if ctx.in_group:
             return []  # conversation in a group is between people, not with the bot
+        if onboarding.looks_like_invite(ctx, text):
+            # Zalo has no deep links: a newcomer sends the invite code as it is.
+            return await onboarding.join_by_code(ctx, text)
         if step := await ctx.conversations.current(incoming, ctx.now):
             handler_for_step = STEPS.get(step.kind)
             if handler_for_step is not None:

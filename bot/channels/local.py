@@ -130,25 +130,29 @@ class TerminalChat:
             await self.send(persona, line)
 
     async def send(self, persona: Persona, line: str) -> None:
+        await self.send_as(persona.user_id, line)
+
+    async def send_as(self, user_id: str, line: str) -> None:
+        """One line typed by ``user_id`` in their private chat; the answer printed."""
         now = self.app.clock()
-        picked = self.choices.pick(CHANNEL, line, now)
+        picked = self.choices.pick(user_id, line, now)
         if picked is EXPIRED:
             self.write(self.t.gettext("Those choices have expired. Please ask again."))
             return
         incoming = Incoming(
-            channel=CHANNEL, chat_id=persona.user_id, user_id=persona.user_id,
+            channel=CHANNEL, chat_id=user_id, user_id=user_id,
             received_at=now, text="" if isinstance(picked, str) else line,
-            chat_kind=ChatKind.PRIVATE, display_name=persona.user_id,
+            chat_kind=ChatKind.PRIVATE, display_name=user_id,
             language_code=self.language, choice=picked if isinstance(picked, str) else None)
         here = []
         for reply in await self.app.router.handle(incoming):
-            if reply.to is not None and reply.to.chat_id != persona.user_id:
+            if reply.to is not None and reply.to.chat_id != user_id:
                 await self.app.delivery.send(reply.to, reply)
             else:
                 here.append(reply)
         # One answer's choices are numbered on, across its messages (a preview and
         # its card): "1" cannot mean two things at once.
-        lines = self.choices.offer(CHANNEL, [row for r in here for row in r.options], now)
+        lines = self.choices.offer(user_id, [row for r in here for row in r.options], now)
         for reply in here:
             count = sum(len(row) for row in reply.options)
             self.show(reply, lines[:count])

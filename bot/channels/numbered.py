@@ -28,6 +28,21 @@ class Expired:
 EXPIRED = Expired()
 
 
+def numbered(options: Sequence[Option]) -> list[str]:
+    """How a list of options is shown: "[1] ‹ tháng trước", "[2] tháng sau ›" …"""
+    return [f"[{index}] {option.label}" for index, option in enumerate(options, 1)]
+
+
+def chosen_option(options: Sequence[Option], text: str) -> Option | None:
+    """The option ``text`` picks: its number ("2", "[2]"), or its words, diacritics,
+    case and punctuation aside; None when it picks none."""
+    answer = fold(text)
+    if answer.isdigit():
+        number = int(answer)
+        return options[number - 1] if 1 <= number <= len(options) else None
+    return next((o for o in options if answer and fold(o.label) == answer), None)
+
+
 class NumberedChoices:
     def __init__(self, ttl: timedelta = timedelta(minutes=30)) -> None:
         self._ttl = ttl
@@ -39,19 +54,14 @@ class NumberedChoices:
         if not options:
             return []
         self._offers[chat_id] = _Offer(options, now + self._ttl)
-        return [f"[{index}] {option.label}" for index, option in enumerate(options, 1)]
+        return numbered(options)
 
     def pick(self, chat_id: str, text: str, now: datetime) -> str | Expired | None:
         """The chosen option's data, ``EXPIRED``, or None when ``text`` is no answer."""
         offer = self._offers.get(chat_id)
         if offer is None:
             return None
-        answer = fold(text)
-        chosen = None
-        if answer.isdigit() and 1 <= int(answer) <= len(offer.options):
-            chosen = offer.options[int(answer) - 1]
-        else:
-            chosen = next((o for o in offer.options if answer and fold(o.label) == answer), None)
+        chosen = chosen_option(offer.options, text)
         if chosen is None:
             return None
         if now > offer.expires_at:

@@ -20,8 +20,9 @@ def add_parsers(commands: Any) -> None:
     invite.add_argument("--expires", default="7d",
                         help="lifetime: 30m, 12h, 7d, or never (default 7d)")
 
-    webhook = commands.add_parser("webhook", help="the Telegram webhook")
+    webhook = commands.add_parser("webhook", help="the Telegram (or Zalo) webhook")
     webhook.add_argument("action", choices=("set", "delete", "info"))
+    webhook.add_argument("--channel", choices=("telegram", "zalo"), default="telegram")
 
 
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}

@@ -1,0 +1,1 @@
+"""The Zalo Bot Platform channel: client, event translation, sending, the channel."""
