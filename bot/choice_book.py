@@ -1,7 +1,5 @@
-"""Numbered choices kept in the database, for channels without buttons that run as a
-service (Zalo): a restart, or another bot process, still knows what "2" means in a
-chat. The terminal keeps its choices in memory (``bot.channels.numbered``); both
-number and pick the same way.
+"""Numbered choices kept in the database, for channels without buttons (Zalo, the
+terminal): a restart, or another bot process, still knows what "2" means in a chat.
 """
 
 from __future__ import annotations

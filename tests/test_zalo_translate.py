@@ -21,7 +21,7 @@ def event(text: str = "/due", *, user: str = "u1", chat: str | None = None,
           message_id: str = "m1", **message: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "from": {"id": user, "display_name": "Lan", "is_bot": False},
-        "chat": {"id": chat or user, "chat_type": chat_type},
+        "chat": {"id": user if chat is None else chat, "chat_type": chat_type},
         "text": text, "message_id": message_id, "date": 1691632800000,
     }
     body.update(message)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.channels.numbered import EXPIRED, NumberedChoices
+from bot.channels.numbered import EXPIRED
+from bot.choice_book import ChoiceBook
 from bot.i18n import Translator, translator
 from bot.members import MemberRole
 from bot.messages import ChatKind, Incoming, Reply, reply_from_payload
@@ -56,7 +57,7 @@ class TerminalChat:
         self.write = write
         self.language = language or app.settings.default_language
         self.t: Translator = translator(self.language)
-        self.choices = NumberedChoices()
+        self.choices = ChoiceBook(app.sessions, CHANNEL)
         app.delivery.register(CHANNEL, self._deliver_elsewhere)
 
     async def run(self, persona: Persona | None = None) -> None:
@@ -135,7 +136,7 @@ class TerminalChat:
     async def send_as(self, user_id: str, line: str) -> None:
         """One line typed by ``user_id`` in their private chat; the answer printed."""
         now = self.app.clock()
-        picked = self.choices.pick(user_id, line, now)
+        picked = await self.choices.pick(user_id, line, now)
         if picked is EXPIRED:
             self.write(self.t.gettext("Those choices have expired. Please ask again."))
             return
@@ -152,7 +153,8 @@ class TerminalChat:
                 here.append(reply)
         # One answer's choices are numbered on, across its messages (a preview and
         # its card): "1" cannot mean two things at once.
-        lines = self.choices.offer(user_id, [row for r in here for row in r.options], now)
+        lines = await self.choices.offer(
+            user_id, [o for r in here for row in r.options for o in row], now)
         for reply in here:
             count = sum(len(row) for row in reply.options)
             self.show(reply, lines[:count])
@@ -161,18 +163,27 @@ class TerminalChat:
     # --- the outbox: reminders arrive in the terminal as they come due --------------------
 
     async def deliver(self, chat_id: str, payload: dict[str, Any]) -> Outcome:
-        reply = reply_from_payload(payload)
-        self.write(f"🔔 [{chat_id}] " + to_plain(reply.body))
+        """A reminder or a broadcast: shown with its choices, which the persona it is
+        for answers by number as on Zalo ("1" → ✍ send an update)."""
+        await self._show_to(chat_id, reply_from_payload(payload), "🔔")
         return Sent()
 
     async def unreachable(self, chat_id: str) -> None:
         return None
 
     async def _deliver_elsewhere(self, chat_id: str, reply: Reply) -> str | None:
-        """A message for another local persona (an admin's request card): show it,
-        marked, since one terminal plays every part."""
-        self.write(f"📨 [{chat_id}] " + to_plain(reply.body))
+        """A message for another local persona (an admin's request card): shown,
+        marked, since one terminal plays every part, with its choices offered to that
+        persona's chat."""
+        await self._show_to(chat_id, reply, "📨")
         return ""
+
+    async def _show_to(self, chat_id: str, reply: Reply, mark: str) -> None:
+        """A message for ``chat_id`` that the persona typing did not ask for, marked."""
+        lines = await self.choices.offer(
+            chat_id, [o for row in reply.options for o in row], self.app.clock())
+        self.write(f"{mark} [{chat_id}] " + "\n".join(
+            [to_plain(reply.body), *(["  ".join(lines)] if lines else [])]))
 
     def show(self, reply: Reply, choices: list[str]) -> None:
         if reply.media is not None:

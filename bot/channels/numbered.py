@@ -1,15 +1,13 @@
-"""Choices as a numbered list, for channels without buttons (the terminal, Zalo).
-
-The options last offered in a chat are remembered; the user answers with the number
-or with the option's words. Offers expire, and an expired answer says so instead of
-silently doing something else.
+"""Choices as a numbered list, for channels without buttons (the terminal, Zalo): how
+they are shown and which option an answer picks. ``bot.choice_book`` remembers the
+offers; an expired answer says so instead of silently doing something else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.messages import Option
 from bot.text import fold
@@ -41,30 +39,3 @@ def chosen_option(options: Sequence[Option], text: str) -> Option | None:
         number = int(answer)
         return options[number - 1] if 1 <= number <= len(options) else None
     return next((o for o in options if answer and fold(o.label) == answer), None)
-
-
-class NumberedChoices:
-    def __init__(self, ttl: timedelta = timedelta(minutes=30)) -> None:
-        self._ttl = ttl
-        self._offers: dict[str, _Offer] = {}
-
-    def offer(self, chat_id: str, rows: Sequence[Sequence[Option]], now: datetime) -> list[str]:
-        """Remember the options and return the lines that present them."""
-        options = tuple(option for row in rows for option in row)
-        if not options:
-            return []
-        self._offers[chat_id] = _Offer(options, now + self._ttl)
-        return numbered(options)
-
-    def pick(self, chat_id: str, text: str, now: datetime) -> str | Expired | None:
-        """The chosen option's data, ``EXPIRED``, or None when ``text`` is no answer."""
-        offer = self._offers.get(chat_id)
-        if offer is None:
-            return None
-        chosen = chosen_option(offer.options, text)
-        if chosen is None:
-            return None
-        if now > offer.expires_at:
-            del self._offers[chat_id]
-            return EXPIRED
-        return chosen.data
