@@ -17,12 +17,11 @@ Every driver speaks of users by name ("admin", "officer", …) and answers:
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from bot.app import App, running_app
 from bot.channels.local import TerminalChat
 from bot.config import Settings
 from bot.scheduler import ReminderScheduler
-from storage.outbox import outbox_counts
+from tests.conversation_kit import outbox_delivered
 from tests.fakes.telegram_api import Call
 from tests.telegram_harness import ADMIN_ID, Clock, Harness, press, telegram_bot
 from tests.telegram_harness import say as telegram_say
@@ -41,19 +40,6 @@ from tests.zalo_harness import ZaloHarness, zalo_bot
 CHANNELS = ("telegram", "zalo", "local")
 _OPTION = re.compile(r"\[(\d+)\] (.+?)(?=  \[\d+\] |$)")
 _TAG = re.compile(r"<[^>]+>")
-
-
-async def outbox_delivered(app: App, drain: Callable[[], Awaitable[int]]) -> None:
-    """Until nothing due is waiting or being sent: the service's own worker may have
-    claimed a row (the doorbell rang when it was queued) and be sending it now."""
-    for _ in range(1000):
-        await drain()
-        async with app.sessions() as session:
-            counts = await outbox_counts(session)
-        if not counts["pending"] and not counts["sending"]:
-            return
-        await asyncio.sleep(0.005)  # the other worker's send is on its way
-    raise AssertionError(f"the outbox did not settle: {counts}")
 
 
 def number_for(texts: list[str], label: str) -> str:

@@ -7,12 +7,15 @@ The ``app`` (admin ``chat:100``, the clock at ``NOW``) and ``port`` fixtures are
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.messages import ChatEvent, ChatKind, Incoming, Media, Reply
 from bot.rich import to_plain
+from storage.outbox import outbox_counts, outbox_depth
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2023, 8, 10, 9, 0, tzinfo=HANOI)
@@ -63,3 +66,17 @@ async def invite_code(app: App, port: FakePort, unit: str = "Sở Tư pháp") ->
 async def joined(app: App, port: FakePort, user: str = "1", unit: str = "Sở Tư pháp") -> None:
     code = await invite_code(app, port, unit)
     await say(app, user, f"/start {code}")
+
+
+async def outbox_delivered(app: App, drain: Callable[[], Awaitable[int]]) -> None:
+    """Until nothing due is waiting or being sent: the service's own worker may have
+    claimed a row (the doorbell rang when it was queued) and be sending it now."""
+    for _ in range(1000):
+        await drain()
+        async with app.sessions() as session:
+            counts = await outbox_counts(session)
+            due, _ = await outbox_depth(session, now=app.clock())
+        if not due and not counts["sending"]:  # rows for later (an own copy) wait
+            return
+        await asyncio.sleep(0.005)  # the other worker's send is on its way
+    raise AssertionError(f"the outbox did not settle: {counts}")

@@ -7,14 +7,25 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.cli import CommandError
+from bot.cli import zalo as zalo_cli
+from bot.config import Settings
 from bot.members import MemberRole
 from storage.members import get_member
-from tests.fakes.zalo_api import echo_event, image_event, sticker_event, text_event
+from tests.fakes.zalo_api import (
+    FakeZaloApi,
+    echo_event,
+    image_event,
+    sticker_event,
+    text_event,
+    wrapped,
+)
 from tests.telegram_harness import HANOI
 from tests.zalo_harness import ADMIN, SECRET, ZaloHarness, zalo_bot
 
@@ -159,7 +170,7 @@ async def test_a_long_message_is_split_on_line_boundaries(zl: ZaloHarness) -> No
     preview = zl.texts_to(ADMIN)[-2:]
     assert all(len(t) <= 2000 for t in preview) and "📤 Gửi" in preview[-1]
     await zl.choose(ADMIN, "📤 Gửi")
-    await zl.service.scheduler.worker.drain()
+    await zl.delivered()
     parts = zl.texts_to(OFFICER)[-2:]
     assert parts[0].startswith("📢 Thông báo") and all(len(t) <= 2000 for t in parts)
     assert "[1] ✓ Đã nhận" in parts[-1]
@@ -175,7 +186,7 @@ async def test_a_reminder_reaches_an_officer_who_answers_it_by_number(zl: ZaloHa
     when = datetime(2023, 8, 17, 9, 0, tzinfo=HANOI)  # before-3 of the 22/08 report
     zl.clock.now = when
     assert (await zl.app.usecases.reminders.tick(when)).enqueued > 0
-    await zl.service.scheduler.worker.drain()
+    await zl.delivered()
     reminder = zl.last_text(OFFICER)
     assert "Còn 3 ngày làm việc" in reminder and "[1] ✍ Gửi cập nhật" in reminder
     await zl.say(OFFICER, "1")
@@ -191,7 +202,7 @@ async def test_a_broadcast_is_delivered_and_acknowledged(zl: ZaloHarness) -> Non
     await zl.choose(ADMIN, "✓ Xong (1)")
     assert "Sẽ gửi tới 1 người và 0 nhóm" in zl.last_text(ADMIN)
     await zl.choose(ADMIN, "📤 Gửi")
-    await zl.service.scheduler.worker.drain()
+    await zl.delivered()
     notice = zl.last_text(OFFICER)
     assert notice.startswith("📢 Thông báo\nHọp giao ban lúc 14h") and "[1] ✓ Đã nhận" in notice
     await zl.say(OFFICER, "1")
@@ -225,7 +236,7 @@ async def test_a_photo_broadcast_from_zalo_goes_as_a_photo(zl: ZaloHarness) -> N
     await zl.settled()
     await zl.choose(ADMIN, "👥 Mọi thành viên (nhắn riêng)")
     await zl.choose(ADMIN, "📤 Gửi")
-    await zl.service.scheduler.worker.drain()
+    await zl.delivered()
     photos = [c for c in zl.api.calls_to("sendPhoto") if c.params.get("chat_id") == OFFICER]
     assert photos and photos[-1].params["photo"] == "https://photo.zalo.me/lich.jpg"
     assert "Lịch trực Tết" in str(photos[-1].params.get("caption"))
@@ -299,3 +310,35 @@ async def test_telegram_and_zalo_in_one_process(tmp_path: Path) -> None:
         assert telegram.webhook["url"] == "https://bot.example.gov.vn/telegram/webhook"
         health = await zl.service.health()
         assert set(health["channels"]) == {"telegram", "zalo"}
+
+
+async def test_long_polling_backs_off_on_errors_then_goes_on(tmp_path: Path) -> None:
+    async with zalo_bot(tmp_path, webhook=False) as zl:
+        zl.api.fail_next("getUpdates", "server_error", times=2)
+        zl.api.fail_next("getUpdates", "quota")
+        await zl.api.wait_for("getUpdates", count=5)  # the fourth failure's wait is over
+        assert zl.sleeps[:3] == [2.0, 4.0, 8.0]  # doubling, not hammering the platform
+        zl.api.push_update(wrapped(text_event(ADMIN, "/help", message_id="p2")))
+        await zl.api.wait_for("sendMessage")
+        assert "Nhắc việc" in zl.last_text(ADMIN)  # the wrapped shape by polling too
+
+
+async def test_the_webhook_commands_for_zalo(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    async with FakeZaloApi() as api:
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+                            zalo_token=api.token, zalo_api_url=api.api_url,
+                            webhook_url="https://bot.example.gov.vn",
+                            webhook_secret=SECRET)
+        await zalo_cli.webhook(settings, "set")
+        assert api.webhook == {"url": "https://bot.example.gov.vn/zalo/webhook",
+                               "secret_token": SECRET}
+        await zalo_cli.webhook(settings, "info")
+        assert "https://bot.example.gov.vn/zalo/webhook" in capsys.readouterr().out
+        await zalo_cli.webhook(settings, "delete")
+        assert api.webhook == {}
+        wrong = replace(settings, zalo_token="3000000123:not-the-token")
+        with pytest.raises(CommandError) as refused:
+            await zalo_cli.webhook(wrong, "set")
+        assert "Unauthorized" in str(refused.value) and "not-the-token" not in str(
+            refused.value)

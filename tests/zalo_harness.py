@@ -22,6 +22,7 @@ from bot.app import App, running_app
 from bot.channels.zalo.channel import SECRET_HEADER, WEBHOOK_PATH
 from bot.config import Settings
 from bot.runner import Service
+from tests.conversation_kit import outbox_delivered
 from tests.fakes.zalo_api import FakeZaloApi, text_event, wrapped
 from tests.telegram_harness import Clock
 
@@ -63,6 +64,10 @@ class ZaloHarness:
     async def settled(self) -> None:
         assert self.service.zalo is not None
         await self.service.zalo.settled()
+
+    async def delivered(self) -> None:
+        """The outbox (reminders, broadcasts) sent."""
+        await outbox_delivered(self.app, self.service.scheduler.worker.drain)
 
     def texts_to(self, chat_id: str) -> list[str]:
         return [str(m["text"]) for m in self.api.sent_messages(chat_id)]

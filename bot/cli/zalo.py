@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.channels.zalo.channel import webhook_address
-from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.cli import CommandError
 from bot.config import Settings
 
@@ -13,7 +13,14 @@ from bot.config import Settings
 async def webhook(settings: Settings, action: str) -> None:
     if not settings.zalo_token:
         raise CommandError("NHACVIEC_ZALO_TOKEN is not set")
-    async with ZaloClient(settings.zalo_token, api_url=settings.zalo_api_url) as client:
+    try:
+        await _webhook(settings, settings.zalo_token, action)
+    except ZaloError as error:  # its text names the method, never the token
+        raise CommandError(f"The Zalo platform refused: {error}") from None
+
+
+async def _webhook(settings: Settings, token: str, action: str) -> None:
+    async with ZaloClient(token, api_url=settings.zalo_api_url) as client:
         if action == "set":
             if not (settings.webhook_url and settings.zalo_secret):
                 raise CommandError("set NHACVIEC_WEBHOOK_URL and NHACVIEC_ZALO_WEBHOOK_SECRET "
