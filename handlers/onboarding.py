@@ -196,7 +196,10 @@ async def invite_command(ctx: Context, args: str) -> list[Reply]:
              plain(ctx._("One person can use it, until {date}.").format(date=until))]
     if link:
         lines.append(plain(link))
-    lines.append(plain(ctx._("Or send the bot: /start {code}").format(code=invite.code)))
+        lines.append(plain(ctx._("Or send the bot: /start {code}").format(code=invite.code)))
+    else:  # no deep links here (Zalo): the newcomer types the code
+        lines.append(plain(ctx._("The newcomer sends the bot this code: {code} (or "
+                                 "/start {code})").format(code=invite.code)))
     return [Reply(join(lines))]
 
 
