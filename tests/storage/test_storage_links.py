@@ -3,7 +3,8 @@ reaches of a person with several accounts — on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -68,6 +69,27 @@ async def test_a_code_is_used_once(sessionmaker: Sessions, now: datetime) -> Non
     async with sessionmaker.begin() as session:
         assert await links.redeem_link_code(session, code, at=now) is None
         assert await links.redeem_link_code(session, "000000", at=now) is None
+
+
+async def _redeem(sessionmaker: Sessions, code: str, at: datetime) -> int | None:
+    async with sessionmaker.begin() as session:
+        return await links.redeem_link_code(session, code, at=at)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_racing_redemptions_of_a_code(
+    sessionmaker: Sessions, lock_waiter: Callable[[], Awaitable[None]], now: datetime,
+) -> None:
+    async with sessionmaker.begin() as session:
+        member = await _account(session, "telegram", "1", now)
+        code = (await links.create_link_code(session, member.id, at=now)).code
+    async with sessionmaker.begin() as first:
+        assert await links.redeem_link_code(first, code, at=now) == member.id
+        # The second redemption starts while the first is uncommitted, and blocks.
+        second = asyncio.create_task(_redeem(sessionmaker, code, now))
+        await lock_waiter()
+        assert not second.done()
+    assert await second is None
 
 
 async def test_a_refused_link_rolls_back_and_the_code_stays(sessionmaker: Sessions,
