@@ -61,7 +61,7 @@ async def _lean_reachable_members(session: AsyncSession, unit_ids: Collection[st
     rows = await session.execute(
         select(Member.id, Member.unit_id, Member.channel, Member.chat_id, Member.language)
         .where(Member.unit_id.in_(list(reached)), Member.active, ~Member.muted,
-               Member.chat_id.is_not(None), ~away)
+               Member.chat_id.is_not(None), ~away, member_store.on_push_channel())
         .order_by(Member.id))
     for row in rows:
         reached[row.unit_id].append(row)

@@ -16,6 +16,7 @@ from bot.usecases.audit import AuditLog
 from bot.usecases.broadcasts import Broadcasts
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
+from bot.usecases.links import Links
 from bot.usecases.membership import Membership
 from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
@@ -80,6 +81,10 @@ class Context:
     @property
     def unit_admin(self) -> UnitAdmin:
         return self.app.unit_admin
+
+    @property
+    def links(self) -> Links:
+        return self.app.links
 
     @property
     def is_admin(self) -> bool:

@@ -20,6 +20,8 @@ def help_lines(t: Translator, member: Member | None) -> list[Rich]:
         t.gettext("/overdue — what is overdue"),
         t.gettext("/tasks — every task of your unit in the plan"),
         t.gettext("/whoami, /lang vi|en, /leave — you and your settings"),
+        t.gettext("/link — link your Telegram and Zalo accounts with a one-time code; "
+                  "/kenh zalo|telegram|ca-hai — where reminders go; /unlink"),
         t.gettext("Or just write: “tháng này đơn vị tôi phải làm gì”, “thang 8 phai nop gi”, "
                   "“việc quá hạn”."),
     ]

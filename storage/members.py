@@ -7,8 +7,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.members import MemberRole
 from storage.models import Member
@@ -107,23 +108,46 @@ async def members_with_chat(session: AsyncSession, channel: str, chat_id: str) -
     ))
 
 
-async def admins(session: AsyncSession) -> list[Member]:
-    """Active admins on every channel, oldest first: who hears about join requests."""
-    return list(await session.scalars(
-        select(Member)
-        .where(Member.role == MemberRole.ADMIN.value, Member.active)
-        .order_by(Member.id)
-    ))
+def on_push_channel() -> ColumnElement[bool]:
+    """True for the accounts a person's pushes go to: every account of a person with
+    one account (no ``person_id``) or who chose all of them (no ``push_channel``);
+    otherwise the account on the chosen channel only, so a linked person hears a
+    reminder once.
+
+    Should the chosen account be unreachable (inactive: blocked the bot, or removed;
+    or without a private chat), the person's other accounts get the pushes instead:
+    a fallback, rather than silence. A muted or away chosen account is reachable and
+    silences the person. A correlated EXISTS on the indexed ``person_id``, so the
+    queries that use it stay one statement."""
+    chosen = aliased(Member)
+    chosen_reachable = exists().where(
+        chosen.person_id == Member.person_id,
+        chosen.channel == Member.push_channel,
+        chosen.active,
+        chosen.chat_id.is_not(None),
+    )
+    return or_(Member.person_id.is_(None), Member.push_channel.is_(None),
+               Member.channel == Member.push_channel, ~chosen_reachable)
 
 
-async def leads(session: AsyncSession, unit_id: str) -> list[Member]:
+async def admins(session: AsyncSession, *, push_only: bool = False) -> list[Member]:
+    """Active admins on every channel, oldest first: who hears about join requests.
+    ``push_only``: of a linked admin, only the account their pushes go to."""
+    query = select(Member).where(Member.role == MemberRole.ADMIN.value, Member.active)
+    if push_only:
+        query = query.where(on_push_channel())
+    return list(await session.scalars(query.order_by(Member.id)))
+
+
+async def leads(session: AsyncSession, unit_id: str, *,
+                push_only: bool = False) -> list[Member]:
     """The unit's active leads, oldest first: who decides its join requests with the
-    admins."""
-    return list(await session.scalars(
-        select(Member)
-        .where(Member.unit_id == unit_id, Member.role == MemberRole.LEAD.value, Member.active)
-        .order_by(Member.id)
-    ))
+    admins. ``push_only`` as for ``admins``."""
+    query = select(Member).where(
+        Member.unit_id == unit_id, Member.role == MemberRole.LEAD.value, Member.active)
+    if push_only:
+        query = query.where(on_push_channel())
+    return list(await session.scalars(query.order_by(Member.id)))
 
 
 async def set_member_active(
@@ -278,7 +302,8 @@ async def reachable_members(
     roles: Collection[MemberRole] | None = None,
 ) -> dict[str, list[Member]]:
     """The members a private push for each unit reaches on day ``on``, oldest first:
-    active, not muted, with a private chat, and not away that day (and, given
+    active, not muted, with a private chat, not away that day, and of a linked
+    person only the account on their push channel (and, given
     ``roles``, holding one of them: the leads who hear of their unit's escalations).
 
     One query for every unit, absences included (a reminder goes to thousands of
@@ -298,6 +323,7 @@ async def reachable_members(
         ~Member.muted,
         Member.chat_id.is_not(None),
         ~away,
+        on_push_channel(),
     )
     if roles is not None:
         query = query.where(Member.role.in_([MemberRole(r).value for r in roles]))
@@ -320,7 +346,8 @@ class PushTarget(NamedTuple):
 async def push_members(session: AsyncSession,
                        unit_ids: Collection[str] | None) -> list[PushTarget]:
     """The members a broadcast reaches privately, oldest first: active, with a private
-    chat; of ``unit_ids``, or everyone with ``None``. Muted and away members are
+    chat, of a linked person only the account on their push channel; of
+    ``unit_ids``, or everyone with ``None``. Muted and away members are
     included: /mute silences reminders, not an admin's instructions, and a message
     waits in the chat of someone on leave.
 
@@ -328,7 +355,7 @@ async def push_members(session: AsyncSession,
     building that many ORM objects holds the event loop for a tenth of a second or
     more, while other people wait for their answers (docs/benchmarks.md, issue 5)."""
     query = select(Member.id, Member.channel, Member.chat_id, Member.language).where(
-        Member.active, Member.chat_id.is_not(None))
+        Member.active, Member.chat_id.is_not(None), on_push_channel())
     if unit_ids is not None:
         if not unit_ids:
             return []

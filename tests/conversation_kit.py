@@ -41,9 +41,12 @@ async def say(app: App, user: str, text: str = "", *, choice: str | None = None,
               at: datetime = NOW, chat: str | None = None, group: bool = False,
               name: str = "Nguyễn Văn A", event: ChatEvent | None = None,
               migrated_to: str | None = None, language: str | None = "vi",
-              media: Media | None = None, message_id: str = "7") -> list[Reply]:
+              media: Media | None = None, message_id: str = "7",
+              channel: str = "chat") -> list[Reply]:
+    """``user`` writes on ``channel`` (the ``port`` fixture's "chat" unless told: a
+    second platform, say "zalo", for a person with two accounts)."""
     return await app.router.handle(Incoming(
-        channel="chat", chat_id=chat or user, user_id=user, received_at=at, text=text,
+        channel=channel, chat_id=chat or user, user_id=user, received_at=at, text=text,
         choice=choice, chat_kind=ChatKind.GROUP if group else ChatKind.PRIVATE,
         display_name=name, language_code=language, message_id=message_id,
         chat_title="Nhóm", event=event, migrated_to=migrated_to, media=media))

@@ -14,6 +14,7 @@ from bot.usecases.broadcasts import Broadcasts
 from bot.usecases.broadcasts import Renderer as BroadcastRenderer
 from bot.usecases.conversations import Conversations
 from bot.usecases.groups import Groups
+from bot.usecases.links import Links
 from bot.usecases.membership import Membership
 from bot.usecases.onboarding import Onboarding
 from bot.usecases.preferences import Preferences
@@ -37,6 +38,7 @@ class UseCases:
     reports: Reports
     membership: Membership
     unit_admin: UnitAdmin
+    links: Links
 
     @classmethod
     def build(cls, services: Services, render: Renderer,
@@ -50,4 +52,5 @@ class UseCases:
                    Groups(services, audit), Conversations(services),
                    Preferences(services, audit), ReminderEngine(services, render), audit,
                    Broadcasts(services, render_broadcast, reports.missing_for), reports,
-                   Membership(services, audit), UnitAdmin(services, audit))
+                   Membership(services, audit), UnitAdmin(services, audit),
+                   Links(services))

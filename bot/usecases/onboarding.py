@@ -178,9 +178,10 @@ class Onboarding:
     async def deciders(self, unit_id: str) -> list[Member]:
         """Who hears of a request to join ``unit_id``: the admins and the unit's leads."""
         async with self.services.sessions() as session:
-            rows = [*await member_store.admins(session),
+            # Told privately: a linked person once, on their push channel.
+            rows = [*await member_store.admins(session, push_only=True),
                     *await member_store.leads(session, self.services.directory.successor(
-                        unit_id))]
+                        unit_id), push_only=True)]
         return [member_view(row) for row in rows]
 
     async def set_language(self, *, channel: str, user_id: str, chat_id: str,

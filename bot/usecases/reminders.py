@@ -143,7 +143,8 @@ class ReminderEngine:
                                                          roles={MemberRole.LEAD})
             groups = await chat_store.bound_chats_for_units(session, unit_ids)
             province = await chat_store.province_wide_chats(session)
-            admins = [member_view(m) for m in await member_store.admins(session)]
+            admins = [member_view(m)
+                      for m in await member_store.admins(session, push_only=True)]
         drafts: list[outbox_store.OutboxDraft] = []
         by_moment: dict[tuple[str, str, int, datetime], list[Reminder]] = {}
         for reminder in reminders:

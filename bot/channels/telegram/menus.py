@@ -26,6 +26,8 @@ PRIVATE = (
     ("tasks", N_("All my unit's tasks")),
     ("whoami", N_("Who I am for the bot")),
     ("lang", N_("Language: /lang vi or /lang en")),
+    ("link", N_("Link my Telegram and Zalo accounts")),
+    ("kenh", N_("Where my reminders go: /kenh zalo, telegram or ca-hai")),
     ("start", N_("Join a unit")),
     ("help", N_("How to use the bot")),
     ("leave", N_("Leave and remove my data")),
