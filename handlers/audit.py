@@ -17,7 +17,8 @@ DEFAULT_COUNT = 20
 ACTION_LABELS = {
     "member.promote": N_("role raised"), "member.demote": N_("role lowered"),
     "member.remove": N_("member removed"), "member.list": N_("member list"),
-    "member.view": N_("member card"), "unit.add": N_("unit added"),
+    "member.view": N_("member card"), "member.link": N_("accounts linked"),
+    "member.unlink": N_("accounts unlinked"), "unit.add": N_("unit added"),
     "unit.rename": N_("unit renamed"), "unit.merge": N_("units merged"),
     "unit.deactivate": N_("unit deactivated"), "unit.activate": N_("unit activated"),
     "unit.edit": N_("unit edit"), "invite.create": N_("invite created"),

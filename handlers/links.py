@@ -96,7 +96,7 @@ async def unlink_command(ctx: Context, args: str) -> list[Reply]:
     if refusal := _private_member(ctx):
         return refusal
     assert ctx.member is not None
-    if not await ctx.links.unlink(ctx.member):
+    if not await ctx.links.unlink(ctx.member, ctx.now):
         return say(ctx._("This account is not linked to another one."))
     return say(ctx._("Unlinked: this account is on its own again and gets its own "
                      "reminders and notices. /link to link it again."))

@@ -180,3 +180,14 @@ async def test_unlink(app: App, port: FakePort) -> None:
 
 async def test_help_lists_the_commands(app: App, port: FakePort) -> None:
     assert "/link — liên kết tài khoản Telegram và Zalo" in text(await say(app, "1", "/help"))
+
+
+async def test_links_and_refusals_are_in_the_audit_log(app: App, port: FakePort) -> None:
+    await joined(app, port, "1")
+    code = await link_code(app)
+    await say(app, "z1", "/link 000000", channel=ZALO)  # a wrong code: refused
+    await say(app, "z1", f"/link {code}", channel=ZALO)
+    await say(app, "z1", "/unlink", channel=ZALO)
+    entries = [(r.actor, r.action, r.outcome) for r in await app.usecases.audit.recent()]
+    assert entries[:3] == [("zalo:z1", "member.unlink", "ok"), ("zalo:z1", "member.link", "ok"),
+                           ("zalo:z1", "member.link", "denied")]

@@ -342,3 +342,51 @@ async def test_the_webhook_commands_for_zalo(tmp_path: Path,
             await zalo_cli.webhook(wrong, "set")
         assert "Unauthorized" in str(refused.value) and "not-the-token" not in str(
             refused.value)
+
+
+async def test_one_person_on_telegram_and_zalo_is_reminded_once(tmp_path: Path) -> None:
+    """The real adapters, side by side: /link on Telegram, the code sent on Zalo, then a
+    reminder reaches the person once — on Telegram, then on Zalo after /kenh zalo."""
+    import aiohttp
+
+    from bot.channels.telegram.channel import SECRET_HEADER as TELEGRAM_SECRET_HEADER
+    from bot.channels.telegram.channel import WEBHOOK_PATH as TELEGRAM_PATH
+    from tests.fakes.telegram_api import FakeTelegramApi
+    from tests.fakes.telegram_updates import message_update
+
+    async with FakeTelegramApi() as telegram, zalo_bot(
+            tmp_path, telegram_token=telegram.token, telegram_api_url=telegram.api_url) as zl:
+
+        update_ids = iter(range(1, 100))
+
+        async def on_telegram(text: str) -> str:
+            before = len(telegram.sent_messages(301))
+            async with aiohttp.ClientSession() as session, session.post(
+                    zl.service.http.url + TELEGRAM_PATH,
+                    json={**message_update(text, user_id=301), "update_id": next(update_ids)},
+                    headers={TELEGRAM_SECRET_HEADER: SECRET}) as response:
+                assert response.status == 200
+            assert zl.service.telegram is not None
+            await zl.service.telegram.settled()
+            return "\n".join(str(m["text"]) for m in telegram.sent_messages(301)[before:])
+
+        await on_telegram(f"/start {await invite_code(zl)}")
+        shown = await on_telegram("/link")
+        code = re.search(r"\b(\d{6})\b", shown)
+        assert code, shown
+        await zl.say(OFFICER, f"/link {code.group(1)}")
+        assert "Đã liên kết" in zl.last_text(OFFICER)
+
+        async def reminded(day: int) -> tuple[int, int]:
+            tg_before, zl_before = len(telegram.sent_messages(301)), len(zl.texts_to(OFFICER))
+            when = datetime(2023, 8, day, 9, 0, tzinfo=HANOI)
+            zl.clock.now = when
+            await zl.app.usecases.reminders.tick(when)
+            await zl.delivered()
+            return (len(telegram.sent_messages(301)) - tg_before,
+                    len(zl.texts_to(OFFICER)) - zl_before)
+
+        assert await reminded(17) == (1, 0)  # three working days before the 22nd
+        await zl.say(OFFICER, "/kenh zalo")
+        assert "Từ nay nhắc việc và thông báo gửi qua" in zl.last_text(OFFICER)
+        assert await reminded(21) == (0, 1)  # the day before: on Zalo only

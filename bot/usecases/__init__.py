@@ -53,4 +53,4 @@ class UseCases:
                    Preferences(services, audit), ReminderEngine(services, render), audit,
                    Broadcasts(services, render_broadcast, reports.missing_for), reports,
                    Membership(services, audit), UnitAdmin(services, audit),
-                   Links(services))
+                   Links(services, audit))

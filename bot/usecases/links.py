@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.members import Member, MemberRole
 from bot.services import Services, member_view
+from bot.usecases.audit import AuditLog, Outcome
 from storage import join_requests as request_store
 from storage import links as link_store
 from storage import members as member_store
@@ -76,8 +77,12 @@ def _is_member(row: MemberRow | None) -> bool:
 
 
 class Links:
-    def __init__(self, services: Services) -> None:
+    """Every link and unlink is in the audit log: linking gives the new account the
+    owner's role (an admin's code makes a second admin account of the same person)."""
+
+    def __init__(self, services: Services, audit: AuditLog) -> None:
         self.services = services
+        self.audit = audit
 
     async def create_code(self, member: Member, now: datetime) -> IssuedCode:
         """A new code for the member; their earlier ones stop working."""
@@ -90,12 +95,22 @@ class Links:
         """Link the sender's account (``chat_id`` its private chat) to the account
         that showed ``code``. A refusal changes nothing, and the code stays valid
         unless it is the reason."""
+        actor = f"{channel}:{user_id}"
         try:
             async with self.services.sessions.begin() as session:
-                return await self._redeem(session, code, channel=channel, user_id=user_id,
-                                          chat_id=chat_id, display_name=display_name,
-                                          now=now)
+                linked = await self._redeem(session, code, channel=channel, user_id=user_id,
+                                            chat_id=chat_id, display_name=display_name,
+                                            now=now)
+                assert linked.member is not None and linked.other is not None
+                await self.audit.record(
+                    actor=actor, action="member.link", at=now, target=str(linked.other.id),
+                    detail={"account": linked.member.id, "joined": linked.joined,
+                            "role": str(linked.other.role)}, session=session)
+                return linked
         except _Refused as refused:
+            await self.audit.record(actor=actor, action="member.link", at=now,
+                                    detail={"refused": str(refused.refusal)},
+                                    outcome=Outcome.DENIED)
             return Linked(refused.refusal)
 
     async def _redeem(self, session: AsyncSession, code: str, *, channel: str, user_id: str,
@@ -136,11 +151,16 @@ class Links:
             accounts = await link_store.person_accounts(session, row)
             return Person(tuple(member_view(a) for a in accounts), row.push_channel)
 
-    async def unlink(self, member: Member) -> bool:
+    async def unlink(self, member: Member, now: datetime) -> bool:
         """Detach this account from its person; False when it was not linked."""
         async with self.services.sessions.begin() as session:
             row = await member_store.get_member_by_id(session, member.id)
-            return row is not None and await link_store.unlink_member(session, row)
+            if row is None or not await link_store.unlink_member(session, row):
+                return False
+            await self.audit.record(actor=f"{row.channel}:{row.channel_user_id}",
+                                    action="member.unlink", at=now, target=str(row.id),
+                                    session=session)
+            return True
 
     async def set_push_channel(self, member: Member, channel: str | None) -> bool:
         """Pushes to the person's account on ``channel`` (None: every account); False
