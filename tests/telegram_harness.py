@@ -110,20 +110,28 @@ async def telegram_bot(tmp_path: Path, *, webhook: bool = True,
             telegram_api_url=api.api_url,
             webhook_url="https://bot.example.gov.vn" if webhook else None,
             webhook_secret=SECRET if webhook else None, http_host="127.0.0.1", http_port=0)
-        async with running_app(settings, clock=clock) as app:
-            sleeps: list[float] = []
+        async with running_service(settings, clock) as (app, service, sleeps):
+            yield Harness(api, app, service, clock, sleeps)
 
-            async def sleep(seconds: float) -> None:
-                # Waits are recorded and pass at once on the test's clock.
-                sleeps.append(seconds)
-                clock.advance(timedelta(seconds=seconds))
 
-            service = Service(app, sleep=sleep)
-            await service.start()
-            try:
-                yield Harness(api, app, service, clock, sleeps)
-            finally:
-                await service.stop()
+@asynccontextmanager
+async def running_service(settings: Settings,
+                          clock: Clock) -> AsyncIterator[tuple[App, Service, list[float]]]:
+    """The app and what ``nhacviec run`` starts (HTTP server, channels, scheduler) on
+    the test's clock; every wait the service makes is recorded and passes at once."""
+    async with running_app(settings, clock=clock) as app:
+        sleeps: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            clock.advance(timedelta(seconds=seconds))
+
+        service = Service(app, sleep=sleep)
+        await service.start()
+        try:
+            yield app, service, sleeps
+        finally:
+            await service.stop()
 
 
 # --- what a test does as a Telegram user ------------------------------------------

@@ -12,19 +12,18 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bot.app import App, running_app
+from bot.app import App
 from bot.channels.zalo.channel import SECRET_HEADER, WEBHOOK_PATH
 from bot.config import Settings
 from bot.runner import Service
 from tests.conversation_kit import outbox_delivered
 from tests.fakes.zalo_api import FakeZaloApi, text_event, wrapped
-from tests.telegram_harness import Clock
+from tests.telegram_harness import Clock, running_service
 
 SECRET = "zalo-webhook-secret-1"
 ADMIN = "z-admin"
@@ -100,16 +99,5 @@ async def zalo_bot(tmp_path: Path, *, webhook: bool = True, telegram: bool = Fal
             webhook_url="https://bot.example.gov.vn" if webhook else None,
             webhook_secret=SECRET if webhook else None, http_host="127.0.0.1",
             http_port=0, **settings)
-        async with running_app(config, clock=clock) as app:
-            sleeps: list[float] = []
-
-            async def sleep(seconds: float) -> None:
-                sleeps.append(seconds)
-                clock.advance(timedelta(seconds=seconds))
-
-            service = Service(app, sleep=sleep)
-            await service.start()
-            try:
-                yield ZaloHarness(api, app, service, clock, sleeps)
-            finally:
-                await service.stop()
+        async with running_service(config, clock) as (app, service, sleeps):
+            yield ZaloHarness(api, app, service, clock, sleeps)

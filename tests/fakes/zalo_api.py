@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from .telegram_api import Call, _Signal
+from .telegram_api import Call, _Signal, serve_locally
 
 JSONDict = dict[str, Any]
 DEFAULT_TOKEN = "3000000123:zalo-fake-secret-KJH87wq2"
@@ -82,15 +81,7 @@ class FakeZaloApi:
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                                     shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve_locally(self._handle)
 
     async def stop(self) -> None:
         self._changed.notify()
