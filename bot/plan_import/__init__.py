@@ -5,11 +5,15 @@ based and offline. ``parse_bytes`` is the one entry point the shell and the chat
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import PurePath
 
 import yaml
 
-from bot.plan_import.model import ParsedPlan, plan_from_json
+from bot.plan_import.model import ParsedPlan, UnitRef, plan_from_json
+from bot.plan_import.reading import UnreadableDocument, read_document
+from bot.plan_import.structure import parse_plan
+from bot.plan_import.units import UnitResolver
 from bot.units import Directory
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # Telegram's own limit for a bot's download
@@ -33,10 +37,23 @@ def parse_bytes(name: str, data: bytes, directory: Directory) -> ParsedPlan:
         except (ValueError, yaml.YAMLError) as error:
             raise DocumentError(f"the parsed file is not valid: {error}") from None
         return resolve_units(parsed, directory)
-    raise DocumentError(f"cannot read {suffix or 'this'} files yet")
+    try:
+        document = read_document(name, data)
+    except UnreadableDocument as error:
+        raise DocumentError(str(error)) from None
+    return parse_plan(document, directory)
 
 
 def resolve_units(parsed: ParsedPlan, directory: Directory) -> ParsedPlan:
-    """Every unit of the plan looked up in the directory (a corrected file's ids kept
-    where the directory has them)."""
-    return parsed  # replaced by the resolver with the parser (bot/plan_import/units.py)
+    """Every unit of the plan looked up in the directory: a corrected file's ids are
+    kept where the directory has them, the others are resolved from their names."""
+    resolver = UnitResolver(directory)
+
+    def again(refs: tuple[UnitRef, ...]) -> tuple[UnitRef, ...]:
+        return tuple(UnitRef(r.written, directory.successor(r.unit_id))
+                     if r.unit_id and r.unit_id in directory else resolver.resolve(r.written)
+                     for r in refs)
+
+    return replace(parsed, tasks=tuple(
+        replace(task, lead=again(task.lead), coordinating=again(task.coordinating))
+        for task in parsed.tasks))
