@@ -214,7 +214,7 @@ def text_blocks(text: str) -> Iterator[Block]:
         yield _row(cells, table)
 
 
-_MARKDOWN_RULE = re.compile(r":?-{3,}:?")
+_MARKDOWN_RULE = re.compile(r":?-+:?")
 
 
 def _text_row(line: str) -> tuple[str | None, list[str] | None]:
