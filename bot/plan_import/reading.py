@@ -30,6 +30,8 @@ from pathlib import PurePath
 
 import docx
 import pypdf
+from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from pypdf.errors import DependencyError, FileNotDecryptedError
@@ -214,7 +216,7 @@ def text_blocks(text: str) -> Iterator[Block]:
         yield _row(cells, table)
 
 
-_MARKDOWN_RULE = re.compile(r":?-{3,}:?")
+_MARKDOWN_RULE = re.compile(r":?-+:?")
 
 
 def _text_row(line: str) -> tuple[str | None, list[str] | None]:
@@ -262,7 +264,7 @@ def _read_docx(name: str, data: bytes) -> SourceDocument:
         raise UnreadableDocument(f"{name}: not a Word .docx file (damaged?)") from None
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = tuple(_docx_blocks(document.iter_inner_content()))
+        blocks = tuple(_docx_blocks(document.iter_inner_content(), _style_names(document)))
     except UnreadableDocument:
         raise
     except Exception as error:  # a damaged file fails anywhere inside python-docx
@@ -272,7 +274,8 @@ def _read_docx(name: str, data: bytes) -> SourceDocument:
     return SourceDocument(name, blocks)
 
 
-def _docx_blocks(content: Iterable[Paragraph | Table]) -> Iterator[Block]:
+def _docx_blocks(content: Iterable[Paragraph | Table],
+                 style_names: dict[str | None, str]) -> Iterator[Block]:
     """Paragraphs (one block a line: a manual line break ends one) and table rows, in
     document order. Word's automatic numbering (w:numPr: "1.", "a)") is not in a
     paragraph's text and is not added: the structure parser works from the visible text,
@@ -281,7 +284,7 @@ def _docx_blocks(content: Iterable[Paragraph | Table]) -> Iterator[Block]:
     table_number = 0
     for item in content:
         if isinstance(item, Paragraph):
-            style = _style_name(item)
+            style = style_names.get(item._p.style) or style_names.get(None)
             for line in normalize(item.text).split("\n"):
                 if text := _one_line(line):
                     yield Block(BlockKind.PARAGRAPH, text, style=style)
@@ -293,13 +296,17 @@ def _docx_blocks(content: Iterable[Paragraph | Table]) -> Iterator[Block]:
             table_number += 1
 
 
-def _style_name(paragraph: Paragraph) -> str | None:
-    try:
-        style = paragraph.style
-        name = style.name if style is not None else None
-    except (KeyError, ValueError, AttributeError):
-        return None
-    return name if isinstance(name, str) and name else None
+def _style_names(document: DocxDocument) -> dict[str | None, str]:
+    """Paragraph style names by style id, and None's: the default paragraph style.
+    Looked up once: python-docx finds the default anew, slowly, for every paragraph."""
+    names: dict[str | None, str] = {}
+    for style in document.styles:
+        if style.type == WD_STYLE_TYPE.PARAGRAPH and style.style_id and style.name:
+            names[style.style_id] = style.name
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    if default is not None and default.name:
+        names[None] = default.name
+    return names
 
 
 def _row_cells(row: _Row) -> list[str]:
