@@ -124,12 +124,13 @@ def _sentence_case(text: str) -> str:
 
 
 def plan_year(title: str, issued: date | None, paragraphs: Iterable[str]) -> int | None:
-    """The year a phrase without one takes: the issue date's, else the title's."""
-    if issued is not None:
-        return issued.year
+    """The year a phrase without one takes: the title's ("… năm 2026": a plan issued
+    in December is for the next year), else the issue date's."""
     years = _YEAR.findall(title)
     if years:
         return int(years[-1])
+    if issued is not None:
+        return issued.year
     for text in list(paragraphs)[:10]:
         if years := _YEAR.findall(text):
             return int(years[-1])
@@ -329,6 +330,9 @@ def _tasks(reader: _Reader, nodes: list[Node], prefix: str,
         if node.marker in ("-", "+", ""):
             number += 1
             base = f"{prefix}.{number}" if prefix else str(number)
+        elif "." in node.marker:  # "2.2." under item 2: the marker has the item in it
+            section = prefix.split(".")[0] if prefix and not prefix[0].isdigit() else ""
+            base = f"{section}.{node.marker}" if section else node.marker
         else:
             base = f"{prefix}.{node.marker}" if prefix else node.marker
             if node.marker.isdigit():
