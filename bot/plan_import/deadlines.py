@@ -372,6 +372,7 @@ def _period_specs(items: list[_Item]) -> list[tuple[int, int]] | None:
 
 
 def _ranges_or_cue(spans: list[tuple[int, int]], cue: str) -> list[DeadlineSpec] | None:
+    """Ranges over the spans; a cue bears on a single period written as one."""
     out: list[DeadlineSpec] = []
     for start, end in spans:
         rng = _month_range(start, end)
@@ -574,18 +575,23 @@ def _build_sub(text: str, cue: str, match: re.Match[str], year: int | None) -> l
     return _apply_cue(specs, cue)
 
 
+def _single(items: list[_Item], cue: str) -> str:
+    """The cue, when it bears on one period: "từ tháng 7 đến tháng 9" is a range."""
+    return cue if len(items) == 1 else ""
+
+
 def _build_months(text: str, cue: str, match: re.Match[str], year: int | None) -> list[
         DeadlineSpec] | None:
     items = _periods(text, quarters=False, default_year=year)
     spans = None if items is None else _period_specs(items)
-    return None if spans is None else _ranges_or_cue(spans, cue)
+    return None if spans is None or items is None else _ranges_or_cue(spans, _single(items, cue))
 
 
 def _build_quarters(text: str, cue: str, match: re.Match[str], year: int | None) -> list[
         DeadlineSpec] | None:
     items = _periods(text, quarters=True, default_year=year)
     spans = None if items is None else _period_specs(items)
-    return None if spans is None else _ranges_or_cue(spans, cue)
+    return None if spans is None or items is None else _ranges_or_cue(spans, _single(items, cue))
 
 
 def _build_years(text: str, cue: str, match: re.Match[str], year: int | None) -> list[
@@ -593,7 +599,7 @@ def _build_years(text: str, cue: str, match: re.Match[str], year: int | None) ->
     numbers = [int(n) for n in _NUMBER.findall(text)]
     first, last = numbers[0], numbers[-1]
     rng = _month_range(first * 12, last * 12 + 11)
-    return None if rng is None else _apply_cue([rng], cue)
+    return None if rng is None else _apply_cue([rng], cue if len(numbers) == 1 else "")
 
 
 def _build_dates(text: str, cue: str, match: re.Match[str], year: int | None) -> list[
