@@ -28,8 +28,9 @@ Figures (per fixture and overall, tasks pooled):
 - a matched prediction is *correct* when its ``due`` equals the gold's (spec dicts
   compared as a multiset, lists inside sorted; a conditional's text is not
   compared, only its kind) and its lead units equal the gold's (as a set: a unit
-  the gold resolves is compared by id, a unit the gold leaves unresolved by its
-  folded written name — so a prediction must leave it unresolved too);
+  the gold resolves is compared by id, a collective by the units it designates in
+  bot/data/units.yaml, a unit the gold leaves unresolved by its folded written
+  name — so a prediction must leave it unresolved too);
 - recall = gold tasks with a deadline whose match is correct / gold tasks with a
   deadline;
 - precision = correct predictions with a deadline / predictions with a deadline;
@@ -63,6 +64,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from bot.calendar import spec_from_dict, spec_to_dict  # noqa: E402
 from bot.text import fold  # noqa: E402
+from bot.units import Directory  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "data" / "plans"
 EXPECTED_SUFFIX = ".expected.yaml"
@@ -139,13 +141,22 @@ def _resolved_ids(task: Mapping[str, Any], role: str) -> list[str | None]:
     return ids
 
 
-def unit_keys(task: Mapping[str, Any], role: str = "lead") -> frozenset[str]:
+def unit_keys(task: Mapping[str, Any], role: str = "lead",
+              directory: Directory | None = None) -> frozenset[str]:
     """The units of ``role`` as a set: "id:<unit>" where resolved, else
-    "name:<folded written name>"."""
+    "name:<folded written name>". With the directory, a collective counts as the
+    concrete units it designates (so "Các sở, ban, ngành, địa phương" equals "các sở,
+    ban, ngành" plus "UBND các huyện, thị xã, thành phố"); one without members
+    counts as itself."""
     written = [str(w) for w in task.get(role) or []]
     keys = set()
     for name, unit in zip(written, _resolved_ids(task, role), strict=True):
-        keys.add(f"id:{unit}" if unit else f"name:{fold(name)}")
+        if not unit:
+            keys.add(f"name:{fold(name)}")
+        elif directory is not None and unit in directory:
+            keys.update(f"id:{u}" for u in directory.expand(unit) or {unit})
+        else:
+            keys.add(f"id:{unit}")
     return frozenset(keys)
 
 
@@ -161,16 +172,15 @@ class Pair:
     gold: Json | None
     predicted: Json | None
     how: str  # "id", "text", "missed" (gold only), "extra" (prediction only)
+    due_ok: bool = False
+    lead_ok: bool = False
 
-    @property
-    def due_ok(self) -> bool:
-        return (self.gold is not None and self.predicted is not None
-                and due_key(self.gold.get("due")) == due_key(self.predicted.get("due")))
-
-    @property
-    def lead_ok(self) -> bool:
-        return (self.gold is not None and self.predicted is not None
-                and unit_keys(self.gold) == unit_keys(self.predicted))
+    def judge(self, directory: Directory | None) -> Pair:
+        if self.gold is not None and self.predicted is not None:
+            self.due_ok = due_key(self.gold.get("due")) == due_key(self.predicted.get("due"))
+            self.lead_ok = (unit_keys(self.gold, "lead", directory)
+                            == unit_keys(self.predicted, "lead", directory))
+        return self
 
     @property
     def correct(self) -> bool:
@@ -313,11 +323,13 @@ class FixtureScore:
 
 
 def score_plan(name: str, gold: Mapping[str, Any], predicted: Mapping[str, Any] | None,
-               error: str | None = None, seconds: float = 0.0) -> FixtureScore:
+               error: str | None = None, seconds: float = 0.0,
+               directory: Directory | None = None) -> FixtureScore:
     """The score of one prediction (a plan's JSON; None when the parser failed)
-    against its annotation."""
+    against its annotation; with the directory, collectives compare by members."""
     predicted = predicted or {"tasks": []}
-    pairs = match_tasks(list(gold.get("tasks") or []), list(predicted.get("tasks") or []))
+    pairs = [pair.judge(directory) for pair in match_tasks(
+        list(gold.get("tasks") or []), list(predicted.get("tasks") or []))]
     return FixtureScore(name, count(pairs), pairs,
                         header_matches(gold, predicted) if error is None else {},
                         error, seconds)
@@ -402,7 +414,8 @@ def failing_parser(message: str) -> Parser:
     return parse
 
 
-def score_fixture(name: str, parse: Parser, directory: Path = FIXTURES) -> FixtureScore:
+def score_fixture(name: str, parse: Parser, directory: Path = FIXTURES,
+                  units: Directory | None = None) -> FixtureScore:
     gold = load_gold(directory / (name + EXPECTED_SUFFIX))
     document = document_for(name, gold, directory)
     started = time.perf_counter()
@@ -410,8 +423,8 @@ def score_fixture(name: str, parse: Parser, directory: Path = FIXTURES) -> Fixtu
         predicted = parse(document.name, document.read_bytes())
     except Exception as error:  # a parser failure is a figure, not a crash of the scorer
         return score_plan(name, gold, None, f"{type(error).__name__}: {error}",
-                          time.perf_counter() - started)
-    return score_plan(name, gold, predicted, None, time.perf_counter() - started)
+                          time.perf_counter() - started, units)
+    return score_plan(name, gold, predicted, None, time.perf_counter() - started, units)
 
 
 # --- Output ---------------------------------------------------------------------------
@@ -480,7 +493,10 @@ def main(argv: Sequence[str] | None = None, parse: Parser | None = None,
         except Exception as error:  # the parser package itself does not import
             parse = failing_parser(f"{type(error).__name__}: {error}")
 
-    scores = [score_fixture(name, parse, directory) for name in names]
+    from bot.datafiles import load_directory
+
+    units = load_directory()
+    scores = [score_fixture(name, parse, directory, units) for name in names]
     overall = Counts()
     for s in scores:
         overall.add(s.counts)

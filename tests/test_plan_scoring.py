@@ -250,3 +250,16 @@ def test_the_seed_annotation_is_generated_from_the_reviewed_seed_plan() -> None:
     assert (FIXTURES / "seed.expected.yaml").read_text(encoding="utf-8") == generator.render(), \
         "run `python scripts/seed_annotation.py`"
     assert (FIXTURES / "seed.txt").read_text(encoding="utf-8").startswith(" KẾ HOẠCH")
+
+
+def test_a_collective_equals_the_collectives_it_is_made_of() -> None:
+    from bot.datafiles import load_directory
+
+    predicted = as_prediction(GOLD)
+    predicted["tasks"][2]["lead"] = ["Các sở, ban, ngành", "UBND các huyện, thị xã, thành phố"]
+    predicted["tasks"][2]["lead_resolved"] = [
+        {"written": "Các sở, ban, ngành", "unit": "so-ban-nganh"},
+        {"written": "UBND các huyện, thị xã, thành phố", "unit": "dia-phuong"}]
+    assert scorer.score_plan("t", GOLD, predicted).counts.recall == pytest.approx(2 / 3)
+    with_directory = scorer.score_plan("t", GOLD, predicted, directory=load_directory())
+    assert with_directory.counts.recall == 1.0
