@@ -243,6 +243,8 @@ def test_every_annotation_is_well_formed() -> None:
                 assert len(resolved) == len(task.get(role) or []), f"{where} {role}"
                 for unit in resolved:
                     assert unit is None or unit in directory, f"{where}: {unit}"
+        self_score = scorer.score_plan(name, gold, gold, directory=directory).counts
+        assert (self_score.recall, self_score.precision, self_score.invented) == (1.0, 1.0, 0)
 
 
 def test_the_seed_annotation_is_generated_from_the_reviewed_seed_plan() -> None:
