@@ -55,7 +55,10 @@ _LETTER = re.compile(r"^([a-zđ])\s*\)\s*(.*)$")
 _BULLET = re.compile(r"^[-–•·*]\s*(.*)$")
 _PLUS = re.compile(r"^\+\s*(.*)$")
 _FOOTNOTE = re.compile(r"^\[\d+\]")
-_END_OF_BODY = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
+# Where the body ends: the recipients, or the signature block ("TM. ỦY BAN NHÂN DÂN").
+_END_OF_BODY = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?|^(?:TM|KT|TL|Q)\.\s*[A-ZĐỦ]")
+# A paragraph that points to the appendix holds no task of its own.
+_POINTER = re.compile(r"\b(?:tại|theo|trong) (?:các )?Phụ lục\b", re.IGNORECASE)
 _APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)\b")
 _NO_TASK_SECTIONS = ("muc dich", "yeu cau", "can cu", "quan diem", "muc tieu",
                      "su can thiet", "ket qua dat duoc", "danh gia")
@@ -323,10 +326,20 @@ def _tasks(reader: _Reader, nodes: list[Node], prefix: str,
            inherited: Actors) -> Iterator[_Draft]:
     number = 0
     has_items = any(n.marker.isdigit() for n in nodes)
+    top = bool(prefix) and "." not in prefix  # the entries of a Roman section
+    plain = [n for n in nodes if n.marker == "" and not n.children]
     for node in nodes:
-        if has_items and node.marker == "" and node.level == 5 and not node.children \
-                and "." not in prefix:
-            continue  # a section's opening paragraph, before or between its items
+        if top and node.marker == "" and not node.children and (
+                has_items or (_POINTER.search(node.text) and not node.labels
+                and not clause_actors(node.text).lead)):
+            continue  # a section's opening paragraph, or a pointer to the appendix
+        if top and not has_items and len(plain) == 1 and node is plain[0]:
+            # A section whose one paragraph is its task: the section's own id ("III").
+            for draft in reader.segments(node, inherited)[:1]:
+                yield from (_Draft(prefix + (letter if len(draft) > 1 else ""), d.text,
+                                   d.actors, d.deadline, d.labels)
+                            for letter, d in zip("abcdefghij", draft, strict=False))
+            continue
         if node.marker in ("-", "+", ""):
             number += 1
             base = f"{prefix}.{number}" if prefix else str(number)

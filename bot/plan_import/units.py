@@ -63,7 +63,8 @@ _TWO_WORD_VERBS = frozenset(
         ("thong", "nhat"), ("chap", "hanh"), ("phat", "trien"), ("thuc", "thi"),
         ("can", "cu"), ("du", "kien"), ("tong", "ra"), ("tiep", "can"),
         ("ho", "tro"), ("van", "dong"), ("phat", "dong"), ("cham", "soc"),
-        ("uu", "tien"), ("tang", "thu"), ("kiem", "tra"),
+        ("uu", "tien"), ("tang", "thu"), ("kiem", "tra"), ("chiu", "trach"),
+        ("co", "nhiem"), ("la", "co"), ("la", "don"), ("la", "dau"),
     ))
 # Words a clause may open with before its actor: "Yêu cầu các chủ đầu tư …",
 # "Giao Sở Tài chính …", "Đề nghị …", "đồng thời …".
@@ -84,7 +85,13 @@ _LIST_OF_DEPARTMENTS = re.compile(r"^(Các sở|Các Sở|Sở)\s*:\s*(.+)$")
 # Vietnamese capitals spelt out: a range such as À-Ỹ would take in lower case too.
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _CAPITALISED = re.compile(f"^[{UPPER}0-9]")
-MAX_NAME_WORDS = 16
+MAX_NAME_WORDS = 24
+# What "Các …" may go on with to name units: "Các chủ đầu tư", "Các doanh nghiệp …".
+_COLLECTIVE_NOUNS = frozenset(
+    ["chu", "nha", "doanh", "dia", "huyen", "xa", "phuong", "nganh", "cap", "so", "ban",
+     "to", "hoi", "truong"])
+_ROLE = re.compile(r"^(?:thủ trưởng|chủ tịch|giám đốc|lãnh đạo|người đứng đầu|trưởng ban)"
+                   r"\s+(?:các\s+(?=cơ quan|đơn vị)|của\s+)?", re.IGNORECASE)
 # Words that continue a collective's name after a comma: "Các sở, ban, ngành, địa
 # phương", "UBND các huyện, thị xã, thành phố".
 _PARTS = frozenset(["ban", "nganh", "dia", "cap", "huyen", "thi", "thanh", "xa", "phuong"])
@@ -110,7 +117,7 @@ def _words(text: str) -> list[str]:
 def _is_verb_at(folded_words: list[str], index: int) -> bool:
     word = folded_words[index]
     pair = " ".join(folded_words[index:index + 2])
-    return pair in _TWO_WORD_VERBS or (word in _VERBS and len(word) > 2)
+    return pair in _TWO_WORD_VERBS or word in _VERBS
 
 
 def _starts_like_a_unit(text: str) -> bool:
@@ -120,6 +127,10 @@ def _starts_like_a_unit(text: str) -> bool:
         return False  # "Tổ chức thực hiện …", "Thực hiện …": an action, no actor
     for head in _HEADS:
         if folded == head or folded.startswith(head + " "):
+            if head == "cac":  # "Các sở …", "Các chủ đầu tư", not "Các nhiệm vụ …"
+                rest_words = folded.split()[1:]
+                return bool(rest_words) and (_starts_like_a_unit(" ".join(
+                    text.split()[1:])) or rest_words[0] in _COLLECTIVE_NOUNS)
             if head == "ban":  # "Ban Dân tộc", "Ban quản lý …", not "Ban hành"
                 rest = text.split(None, 2)
                 return len(rest) > 1 and fold(rest[1]) != "hanh" and (
@@ -221,6 +232,8 @@ class UnitResolver:
 
     def _resolve_uncached(self, written: str) -> UnitRef:
         cleaned = re.sub(r"\s+(?:có liên quan|liên quan)$", "", written.strip())
+        # "Thủ trưởng các sở", "Chủ tịch UBND các huyện": the head stands for the unit.
+        cleaned = _ROLE.sub("", cleaned) or cleaned
         match = self.matcher.best(cleaned, include_collectives=True)
         if match is not None:
             return UnitRef(written, self.directory.successor(match.unit_id))
