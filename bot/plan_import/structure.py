@@ -335,10 +335,10 @@ def _tasks(reader: _Reader, nodes: list[Node], prefix: str,
             continue  # a section's opening paragraph, or a pointer to the appendix
         if top and not has_items and len(plain) == 1 and node is plain[0]:
             # A section whose one paragraph is its task: the section's own id ("III").
-            for draft in reader.segments(node, inherited)[:1]:
-                yield from (_Draft(prefix + (letter if len(draft) > 1 else ""), d.text,
+            for first in reader.segments(node, inherited)[:1]:
+                yield from (_Draft(prefix + (letter if len(first) > 1 else ""), d.text,
                                    d.actors, d.deadline, d.labels)
-                            for letter, d in zip("abcdefghij", draft, strict=False))
+                            for letter, d in zip("abcdefghij", first, strict=False))
             continue
         if node.marker in ("-", "+", ""):
             number += 1
