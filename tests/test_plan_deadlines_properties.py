@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.calendar import DateRange, DeadlineSpec, From, Monthly, OnDate, Weekly, Yearly
-from bot.plan_import.deadlines import MAX_YEAR, MIN_YEAR, find_deadline, parse_deadline
+from bot.plan_import.deadlines import (
+    _PHRASE,
+    MAX_YEAR,
+    MIN_YEAR,
+    _key,
+    _phrases,
+    find_deadline,
+    parse_deadline,
+)
 
 REAL = [
     "trước ngày 31/8/2023", "ngày 05 tháng 12 năm 2025", "trong tháng 7/2023",
@@ -89,3 +97,10 @@ def test_any_numeric_date(day: int, month: int, year_written: int, sep: str,
                      "ngày {d} tháng {m} năm {y}", "ngày {d} và {m} hằng tháng",
                      "trước ngày {d}{s}{m} hằng năm", "Tháng {d} - tháng {m}{s}{y}"):
         both(template.format(d=day, m=month, y=year_written, s=sep), year)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(st.sampled_from(REAL), NOISE, st.text(max_size=5)), max_size=12))
+def test_the_fast_search_finds_what_the_pattern_finds(parts: list[str]) -> None:
+    key, _ = _key(" ".join(parts))
+    assert [m.span() for m in _phrases(key)] == [m.span() for m in _PHRASE.finditer(key)]

@@ -225,6 +225,25 @@ _PHRASE = re.compile(
     + ")"
 )
 _BRANCH_NAMES = tuple(name for name, _ in _BRANCHES)
+# The words a phrase can start with (a cue's or a branch's first word): trying the
+# big pattern only where one starts is about twice as fast as ``finditer``. Keep in
+# step with ``_CUE`` and ``_BRANCHES`` (a property test compares the two).
+_STARTS = re.compile(
+    r"(?<![a-z0-9/])(?:truoc|trong|tu|toi|th|vao|xong|hoan|han|hang|ket|ke|khi|cham|cao"
+    r"|cac|chu|cuoi|bat|den|du|dau|dinh|giua|giai|ngay|nam|qu|lien|sau|\d)"
+)
+
+
+def _phrases(key: str) -> Iterator[re.Match[str]]:
+    """What ``_PHRASE.finditer(key)`` finds, searched from the words that can start one."""
+    position = 0
+    while (start := _STARTS.search(key, position)) is not None:
+        match = _PHRASE.match(key, start.start())
+        if match is None:
+            position = start.start() + 1
+        else:
+            yield match
+            position = max(match.end(), start.start() + 1)
 
 # Cue classes.
 _CUE_FROM = re.compile(r"^(?:ke\s*|bat\s*dau\s*)?tu$")
@@ -647,7 +666,7 @@ class _Found:
 
 def _scan(key: str, text: str, positions: list[int] | None,
           year: int | None) -> Iterator[_Found]:
-    for match in _PHRASE.finditer(key):
+    for match in _phrases(key):
         branch = match.lastgroup
         if branch == "once":  # a group inside "halfb"
             branch = "halfb"
