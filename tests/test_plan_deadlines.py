@@ -204,6 +204,8 @@ PROSE: list[tuple[str, str | None, tuple[DeadlineSpec, ...]]] = [
      (r("2023-10-01", "2023-10-10"),)),
     ("truoc ngay 31/8/2023 gui bao cao", "truoc ngay 31/8/2023", (d("2023-08-31"),)),
     ("Tháng 7/2023: Ban hành Quy chế", "Tháng 7/2023", (r("2023-07-01", "2023-07-31"),)),
+    ("- Tháng 9/2023: tổ chức Hội nghị", "Tháng 9/2023", (r("2023-09-01", "2023-09-30"),)),
+    ("Hội nghị tháng 9/2023: kết quả", None, ()),
     ("triển khai kinh tế đêm (quý III/2023).", "quý III/2023", (Q3_2023,)),
     ("Trong quý III: hoàn thiện hồ sơ", "Trong quý III", (Q3_2023,)),
     ("gửi Sở Nội vụ vào thứ Sáu hằng tuần", "vào thứ Sáu hằng tuần", (Weekly(4),)),

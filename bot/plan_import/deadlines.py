@@ -657,9 +657,10 @@ _BUILDERS: dict[str, _Builder] = {
 
 @dataclass(frozen=True)
 class _Found:
-    start: int  # on the key
+    start: int  # on the key, the cue included
     end: int
     branch: str
+    branch_start: int  # where the phrase after the cue starts
     cue: str
     specs: tuple[DeadlineSpec, ...]
 
@@ -685,7 +686,7 @@ def _scan(key: str, text: str, positions: list[int] | None,
         if branch == "cond":
             written = " ".join(_span(text, positions, match.start(branch), end).split())
             specs = [Conditional(written)]
-        yield _Found(match.start(), end, branch, cue, tuple(specs))
+        yield _Found(match.start(), end, branch, match.start(branch), cue, tuple(specs))
 
 
 def _unique(specs: list[DeadlineSpec]) -> tuple[DeadlineSpec, ...]:
@@ -721,7 +722,7 @@ def parse_deadline(phrase: str, year: int | None) -> tuple[DeadlineSpec, ...]:
 
 def _accepted_in_prose(found: _Found, key: str) -> bool:
     branch, cue = found.branch, found.cue
-    before = key[:found.start]
+    before = key[max(0, found.start - 40):found.start]  # enough for the guards' words
     if branch in ("wk", "mdays", "mdays2", "ydates", "ymonths", "yquart", "sub"):
         return True
     if branch == "rec":
@@ -730,8 +731,8 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
         text = key[found.start:found.end]
         return not text.startswith("lien") and not _SPENDING_BEFORE.search(before)
     if branch == "cond":
-        text = key[found.start + len(cue):found.end].lstrip()
-        return text.startswith(("sau", "theo ke hoach rieng", "theo ke  hoach rieng"))
+        text = " ".join(key[found.branch_start:found.end].split())
+        return text.startswith(("sau", "theo ke hoach rieng"))
     if branch == "halfb":
         return False  # bare "6 tháng" in prose names a period ("báo cáo 6 tháng")
     if branch in ("half", "bmy"):
@@ -748,7 +749,9 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
         stripped = before.rstrip()
         if stripped.endswith("("):
             return True
-        return not stripped and key[found.end:].lstrip().startswith(":")
+        # Opening the sentence before a colon: "Tháng 7/2023: …" (a list marker aside).
+        opening = not key[:found.start].strip(" -+*•.)0123456789")
+        return opening and key[found.end:].lstrip().startswith(":")
     return False
 
 
