@@ -163,7 +163,7 @@ def test_parse_deadline(phrase: str, expected: tuple[DeadlineSpec, ...]) -> None
 def test_a_phrase_without_a_year_needs_the_plans(phrase: str) -> None:
     got = parse_deadline(phrase, None)
     assert all(not isinstance(spec, OnDate | DateRange) for spec in got)
-    assert parse_deadline(phrase, 2024) != () or phrase == "hằng năm"
+    assert parse_deadline(phrase, 2024) != ()
 
 
 def test_the_plans_year_fills_in_only_what_is_missing() -> None:
@@ -203,6 +203,14 @@ PROSE: list[tuple[str, str | None, tuple[DeadlineSpec, ...]]] = [
     ("Dự kiến khởi công đầu tháng 10/2023.", "đầu tháng 10/2023",
      (r("2023-10-01", "2023-10-10"),)),
     ("truoc ngay 31/8/2023 gui bao cao", "truoc ngay 31/8/2023", (d("2023-08-31"),)),
+    ("Tháng 7/2023: Ban hành Quy chế", "Tháng 7/2023", (r("2023-07-01", "2023-07-31"),)),
+    ("- Tháng 9/2023: tổ chức Hội nghị", "Tháng 9/2023", (r("2023-09-01", "2023-09-30"),)),
+    ("Hội nghị tháng 9/2023: kết quả", None, ()),
+    ("triển khai kinh tế đêm (quý III/2023).", "quý III/2023", (Q3_2023,)),
+    ("Trong quý III: hoàn thiện hồ sơ", "Trong quý III", (Q3_2023,)),
+    ("gửi Sở Nội vụ vào thứ Sáu hằng tuần", "vào thứ Sáu hằng tuần", (Weekly(4),)),
+    ("Kế hoạch số 12/KH-UBND, thực hiện từ tháng 1/2023 đến nay", None, ()),
+    ("Sở Kế hoạch và Đầu tư 15/8/2023 tổng hợp", None, ()),
     # Not deadlines: programmes, periods a document covers, document dates.
     ("Kế hoạch đầu tư công giai đoạn 2021-2025.", None, ()),
     ("báo cáo 6 tháng đầu năm 2023 của UBND tỉnh", None, ()),

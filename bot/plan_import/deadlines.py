@@ -225,6 +225,25 @@ _PHRASE = re.compile(
     + ")"
 )
 _BRANCH_NAMES = tuple(name for name, _ in _BRANCHES)
+# The words a phrase can start with (a cue's or a branch's first word): trying the
+# big pattern only where one starts is about twice as fast as ``finditer``. Keep in
+# step with ``_CUE`` and ``_BRANCHES`` (a property test compares the two).
+_STARTS = re.compile(
+    r"(?<![a-z0-9/])(?:truoc|trong|tu|toi|th|vao|xong|hoan|han|hang|ket|ke|khi|cham|cao"
+    r"|cac|chu|cuoi|bat|den|du|dau|dinh|giua|giai|ngay|nam|qu|lien|sau|\d)"
+)
+
+
+def _phrases(key: str) -> Iterator[re.Match[str]]:
+    """What ``_PHRASE.finditer(key)`` finds, searched from the words that can start one."""
+    position = 0
+    while (start := _STARTS.search(key, position)) is not None:
+        match = _PHRASE.match(key, start.start())
+        if match is None:
+            position = start.start() + 1
+        else:
+            yield match
+            position = max(match.end(), start.start() + 1)
 
 # Cue classes.
 _CUE_FROM = re.compile(r"^(?:ke\s*|bat\s*dau\s*)?tu$")
@@ -638,16 +657,17 @@ _BUILDERS: dict[str, _Builder] = {
 
 @dataclass(frozen=True)
 class _Found:
-    start: int  # on the key
+    start: int  # on the key, the cue included
     end: int
     branch: str
+    branch_start: int  # where the phrase after the cue starts
     cue: str
     specs: tuple[DeadlineSpec, ...]
 
 
 def _scan(key: str, text: str, positions: list[int] | None,
           year: int | None) -> Iterator[_Found]:
-    for match in _PHRASE.finditer(key):
+    for match in _phrases(key):
         branch = match.lastgroup
         if branch == "once":  # a group inside "halfb"
             branch = "halfb"
@@ -666,7 +686,7 @@ def _scan(key: str, text: str, positions: list[int] | None,
         if branch == "cond":
             written = " ".join(_span(text, positions, match.start(branch), end).split())
             specs = [Conditional(written)]
-        yield _Found(match.start(), end, branch, cue, tuple(specs))
+        yield _Found(match.start(), end, branch, match.start(branch), cue, tuple(specs))
 
 
 def _unique(specs: list[DeadlineSpec]) -> tuple[DeadlineSpec, ...]:
@@ -702,7 +722,7 @@ def parse_deadline(phrase: str, year: int | None) -> tuple[DeadlineSpec, ...]:
 
 def _accepted_in_prose(found: _Found, key: str) -> bool:
     branch, cue = found.branch, found.cue
-    before = key[:found.start]
+    before = key[max(0, found.start - 40):found.start]  # enough for the guards' words
     if branch in ("wk", "mdays", "mdays2", "ydates", "ymonths", "yquart", "sub"):
         return True
     if branch == "rec":
@@ -711,8 +731,8 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
         text = key[found.start:found.end]
         return not text.startswith("lien") and not _SPENDING_BEFORE.search(before)
     if branch == "cond":
-        text = key[found.start + len(cue):found.end].lstrip()
-        return text.startswith(("sau", "theo ke hoach rieng", "theo ke  hoach rieng"))
+        text = " ".join(key[found.branch_start:found.end].split())
+        return text.startswith(("sau", "theo ke hoach rieng"))
     if branch == "halfb":
         return False  # bare "6 tháng" in prose names a period ("báo cáo 6 tháng")
     if branch in ("half", "bmy"):
@@ -729,7 +749,9 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
         stripped = before.rstrip()
         if stripped.endswith("("):
             return True
-        return not stripped and key[found.end:].lstrip().startswith(":")
+        # Opening the sentence before a colon: "Tháng 7/2023: …" (a list marker aside).
+        opening = not key[:found.start].strip(" -+*•.)0123456789")
+        return opening and key[found.end:].lstrip().startswith(":")
     return False
 
 
