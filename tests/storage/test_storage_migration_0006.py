@@ -42,5 +42,5 @@ async def test_down_to_0005_and_up_again(database_url: str,
     assert await inspect_database(database_url, _rows) == before
     await upgrade(database_url)
     assert await current(database_url) == "0006"
-    assert IMPORT_COLUMNS <= (await inspect_database(database_url, table_columns))["plans"]
+    assert (await inspect_database(database_url, table_columns))["plans"] >= IMPORT_COLUMNS
     assert await inspect_database(database_url, _rows) == before
