@@ -32,7 +32,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from bot.calendar import DateRange, DeadlineSpec, From, OnDate
+from bot.calendar import DateRange, DeadlineSpec, From, Month, OnDate, is_recurring
 from bot.plan_import import DocumentError, parse_bytes
 from bot.plan_import.model import ParsedPlan, ParsedTask, Suggestion, UnitRef, plan_from_json
 from bot.plans import Plan, Task
@@ -179,6 +179,29 @@ def count_unresolved(parsed_json: dict[str, Any] | None) -> int:
              for entry in task.get(key) or [] if isinstance(entry, dict)
              and not entry.get("unit")}
     return len(names)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What a preview counts: deadlines per month (a task's dated deadline: its day,
+    or a span's end), recurring tasks, and tasks with no deadline at all."""
+
+    tasks: int
+    months: tuple[tuple[Month, int], ...]
+    recurring: int
+    undated: int
+
+
+def overview(parsed: ParsedPlan) -> Overview:
+    months: Counter[Month] = Counter()
+    recurring = undated = 0
+    for task in parsed.tasks:
+        dated = {Month.of(spec.date if isinstance(spec, OnDate) else spec.end)
+                 for spec in task.due if isinstance(spec, OnDate | DateRange)}
+        months.update(dated)
+        recurring += any(is_recurring(spec) for spec in task.due)
+        undated += not task.due
+    return Overview(len(parsed.tasks), tuple(sorted(months.items())), recurring, undated)
 
 
 # --- the use case ------------------------------------------------------------------------
