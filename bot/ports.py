@@ -52,6 +52,7 @@ class PlainPort:
 
 
 def _read_local(path: Path, limit: int) -> bytes:
+    path = path.expanduser()
     try:
         if path.stat().st_size > limit:
             raise DownloadError("the file is too large")
