@@ -12,6 +12,9 @@
     nhacviec calendar list|off|work|remove   extra days off, make-up working days
     nhacviec broadcast --to all|groups|unit:U|kind:K --text T [--dry-run]
     nhacviec report [--cycle YYYY-MM-DD] [--unit U] [--xlsx F] [--csv F] [--docx F] [--json]
+    nhacviec plan parse FILE [--json] read a plan's document (or a corrected .json/.yaml)
+    nhacviec plan import FILE         store it as a new plan, inactive
+    nhacviec plan list|show ID|activate ID|deactivate ID   the plans
     nhacviec db upgrade               migrate the database
 """
 
@@ -33,6 +36,7 @@ from bot.cli import (
     broadcast,
     directory,
     find_unit,
+    plans,
     reminders,
     report,
     telegram,
@@ -65,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     broadcast.add_parsers(commands)
     report.add_parsers(commands)
     admin.add_parsers(commands)
+    plans.add_parsers(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -137,6 +142,8 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
             await broadcast.broadcast(app, args)
         elif args.command == "audit":
             await admin.audit(app, args)
+        elif args.command == "plan":
+            await plans.plan(app, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

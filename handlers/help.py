@@ -39,6 +39,8 @@ def help_lines(t: Translator, member: Member | None) -> list[Rich]:
             t.gettext("Admins: /requests — join requests waiting for a decision"),
             t.gettext("Admins: /units add|rename|merge|deactivate|activate — edit the units"),
             t.gettext("Admins: /audit [n] — the latest admin actions"),
+            t.gettext("Admins: send me a plan's document to import it; /plans — the plans, "
+                      "activate or deactivate"),
             t.gettext("In a group: /bind <unit> or /bind all, /unbind"),
         ]
     elif member and member.role is MemberRole.LEAD:

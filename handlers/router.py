@@ -29,6 +29,7 @@ from handlers import (
     member_actions,
     members,
     onboarding,
+    plans,
     progress,
     reminders,
     report,
@@ -113,6 +114,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "yeucau": join_requests.requests_command,
     "audit": audit.audit_command,
     "nhatky": audit.audit_command,
+    "plans": plans.plans_command,
+    "kehoach": plans.plans_command,
 }
 
 # In a group the bot answers only what makes sense for everyone in it.
@@ -134,6 +137,7 @@ CHOICES: dict[str, CommandHandler] = {
     # --- administration
     "mem": member_actions.member_choice,
     "unit": units_admin.units_choice,
+    "plan": plans.plan_choice,
 }
 
 STEPS: dict[str, StepHandler] = {
@@ -202,6 +206,10 @@ class Router:
             handler_for_step = STEPS.get(step.kind)
             if handler_for_step is not None:
                 return await handler_for_step(ctx, step, text)
+        if incoming.media is not None and incoming.media.kind == "document":
+            # A document no question claimed (a /broadcast takes its content first):
+            # a plan to import.
+            return await plans.document_message(ctx)
         return await self._free_text(ctx, text)
 
     async def _command(self, ctx: Context, name: str, args: str) -> list[Reply]:

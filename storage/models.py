@@ -168,6 +168,12 @@ class PlanRow(Base):
     ends: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool]
     created_at: Mapped[datetime]
+    # An imported plan (revision 0006): the file it came from, and the parsed plan
+    # (``ParsedPlan.to_json``) the admin can download, correct and send back.
+    source_name: Mapped[str | None] = mapped_column(Text)
+    parsed: Mapped[dict[str, Any] | None]
+    imported_at: Mapped[datetime | None]
+    imported_by: Mapped[str | None] = mapped_column(String)
 
 
 class TaskRow(Base):

@@ -187,3 +187,35 @@ async def task_ids_by_code(session: AsyncSession, plan_id: str) -> dict[str, int
         select(TaskRow.code, TaskRow.id).where(TaskRow.plan_id == plan_id)
     )
     return {code: task_id for code, task_id in rows}
+
+
+# --- imported plans (revision 0006) -------------------------------------------------
+
+
+async def set_plan_source(session: AsyncSession, plan_id: str, *, source_name: str | None,
+                          parsed: dict[str, Any] | None, at: datetime | None,
+                          by: str | None) -> None:
+    """Where an imported plan came from: the file's name, the parsed plan
+    (``ParsedPlan.to_json``), when and by whom."""
+    row = await _plan(session, plan_id)
+    assign(row, {"source_name": source_name, "parsed": parsed, "imported_at": at,
+                 "imported_by": by})
+    await session.flush()
+
+
+async def plan_row(session: AsyncSession, plan_id: str) -> PlanRow | None:
+    return await session.get(PlanRow, plan_id)
+
+
+async def plan_ids(session: AsyncSession) -> set[str]:
+    return set(await session.scalars(select(PlanRow.id)))
+
+
+async def delete_plan(session: AsyncSession, plan_id: str) -> None:
+    """Remove a plan and its tasks. ``Conflict`` when a unit has reported on one of
+    them (deactivate it instead: nothing reported is lost)."""
+    await _plan(session, plan_id)
+    ids = await task_ids_by_code(session, plan_id)
+    await _delete_tasks(session, plan_id, set(ids.values()))
+    await session.execute(delete(PlanRow).where(PlanRow.id == plan_id))
+    await session.flush()

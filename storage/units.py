@@ -179,6 +179,23 @@ async def add_unit(session: AsyncSession, unit: Unit, *, at: datetime) -> None:
     await session.flush()
 
 
+async def add_alias(session: AsyncSession, unit_id: str, alias: str, *,
+                    at: datetime) -> bool:
+    """Another name for the unit (a plan's wording an admin mapped to it); False when
+    the unit already had it. The caller has checked that no other unit has it."""
+    row = await session.get(UnitRow, unit_id)
+    if row is None:
+        raise ValueError(f"unknown unit {unit_id!r}")
+    if alias == row.name or await session.scalar(
+            select(UnitAlias.id).where(UnitAlias.unit_id == unit_id,
+                                       UnitAlias.alias == alias)) is not None:
+        return False
+    session.add(UnitAlias(unit_id=unit_id, alias=alias, is_abbreviation=False))
+    row.updated_at = at
+    await session.flush()
+    return True
+
+
 async def rename_unit(session: AsyncSession, unit_id: str, name: str, *,
                       at: datetime) -> str | None:
     """Give the unit a new name; the old one becomes an alias, so plans and people

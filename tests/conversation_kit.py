@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.messages import ChatEvent, ChatKind, Incoming, Media, Reply
+from bot.ports import DownloadError
 from bot.rich import to_plain
 from storage.outbox import outbox_counts, outbox_depth
 
@@ -29,12 +30,27 @@ class FakePort:
 
     def __init__(self) -> None:
         self.chat_admins: set[tuple[str, str]] = set()
+        self.files: dict[str, bytes] = {}  # file id -> what a person sent
+
+    def upload(self, filename: str, content: bytes) -> Media:
+        """A document as a person sends it: the platform holds it, by id."""
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = content
+        return Media("document", self.name, file_id, filename)
 
     def invite_link(self, code: str) -> str | None:
         return f"https://t.me/NhacViecBot?start={code}"
 
     async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
         return (chat_id, user_id) in self.chat_admins
+
+    async def download(self, media: Media, *, limit: int) -> bytes:
+        if media.file_id not in self.files:
+            raise DownloadError("no such file")
+        data = self.files[media.file_id]
+        if len(data) > limit:
+            raise DownloadError("too large")
+        return data
 
 
 async def say(app: App, user: str, text: str = "", *, choice: str | None = None,

@@ -15,6 +15,7 @@ from bot.app import App, running_app
 from bot.channels.local import Persona, TerminalChat
 from bot.config import Settings
 from bot.members import MemberRole
+from tests.plan_files import as_json, sample_plan
 
 NOW = datetime(2023, 8, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
@@ -79,6 +80,18 @@ async def test_admin_persona_and_switch(app: App) -> None:
     assert "Sở Kế hoạch và Đầu tư — tháng 9/2023" in out
     assert "Cục Thuế tỉnh — tháng 10/2023" in out
     assert "Tổ chức Hội nghị đối thoại với người nộp thuế" in out  # "Tháng 10, tháng 11/2023"
+
+
+async def test_an_admin_imports_a_plan_with_file(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "kh45.json"
+    path.write_bytes(as_json(sample_plan()))
+    out = await chat(app, [f"/file {path}", "1", "/file /no/such/file.json", "/quit"],
+                     persona=Persona(MemberRole.ADMIN))
+    assert "Kế hoạch cải cách hành chính Quý III/2023" in out and "6 nhiệm vụ" in out
+    assert "[1] Kích hoạt  [2] Huỷ" in out
+    assert "Đã kích hoạt" in out  # "1" pressed Activate
+    assert "Không tải được tệp file.json" in out
+    assert {p.id for p in app.services.snapshot.plans} == {"bn-2023-q3", "plan-2023-1"}
 
 
 async def test_english_chat(app: App) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from bot.app import App
@@ -19,7 +19,7 @@ from bot.channels.numbered import EXPIRED
 from bot.choice_book import ChoiceBook
 from bot.i18n import Translator, translator
 from bot.members import MemberRole
-from bot.messages import ChatKind, Incoming, Reply, reply_from_payload
+from bot.messages import ChatKind, Incoming, Media, Reply, reply_from_payload
 from bot.outbox import Outcome, Sent
 from bot.rich import to_plain
 
@@ -29,6 +29,9 @@ LineWriter = Callable[[str], None]
 QUIT_WORDS = ("/quit", "/exit", "/thoat")
 FILES_DIR = Path("nhacviec-files")  # where files the bot sends (exports, charts) land
 SWITCH_WORDS = ("/persona", "/doivai")
+# "/file PATH" sends a file of this machine, as a document is sent on Telegram (a plan
+# to import): the path is its file id, which only this channel's port reads.
+FILE_WORD = "/file"
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,17 @@ class TerminalChat:
         if picked is EXPIRED:
             self.write(self.t.gettext("Those choices have expired. Please ask again."))
             return
+        media = None
+        command, _, path = line.strip().partition(" ")
+        if picked is None and command == FILE_WORD and path.strip():
+            file = path.strip()
+            media, line = Media("document", CHANNEL, file, PurePath(file).name), ""
         incoming = Incoming(
             channel=CHANNEL, chat_id=user_id, user_id=user_id,
             received_at=now, text="" if isinstance(picked, str) else line,
             chat_kind=ChatKind.PRIVATE, display_name=user_id,
-            language_code=self.language, choice=picked if isinstance(picked, str) else None)
+            language_code=self.language, choice=picked if isinstance(picked, str) else None,
+            media=media)
         here = []
         for reply in await self.app.router.handle(incoming):
             if reply.to is not None and reply.to.chat_id != user_id:

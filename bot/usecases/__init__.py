@@ -17,6 +17,7 @@ from bot.usecases.groups import Groups
 from bot.usecases.links import Links
 from bot.usecases.membership import Membership
 from bot.usecases.onboarding import Onboarding
+from bot.usecases.plan_imports import PlanImports
 from bot.usecases.preferences import Preferences
 from bot.usecases.progress import ProgressBook
 from bot.usecases.reminders import ReminderEngine, Renderer
@@ -39,6 +40,7 @@ class UseCases:
     membership: Membership
     unit_admin: UnitAdmin
     links: Links
+    plan_imports: PlanImports
 
     @classmethod
     def build(cls, services: Services, render: Renderer,
@@ -48,9 +50,10 @@ class UseCases:
         the one audit log."""
         audit = AuditLog(services)
         reports = Reports(services, audit)
+        unit_admin = UnitAdmin(services, audit)
         return cls(services, Onboarding(services, audit), ProgressBook(services),
                    Groups(services, audit), Conversations(services),
                    Preferences(services, audit), ReminderEngine(services, render), audit,
                    Broadcasts(services, render_broadcast, reports.missing_for), reports,
-                   Membership(services, audit), UnitAdmin(services, audit),
-                   Links(services, audit))
+                   Membership(services, audit), unit_admin, Links(services, audit),
+                   PlanImports(services, unit_admin, audit))

@@ -31,7 +31,7 @@ async def test_down_to_0003_and_up_again(database_url: str,
     assert "failure" not in columns["outbox"]
     assert await inspect_database(database_url, _outbox) == before
     await upgrade(database_url)
-    assert await current(database_url) == "0005"
+    assert await current(database_url) == "0006"
     columns = await inspect_database(database_url, table_columns)
     assert {"broadcasts", "broadcast_acks"} <= set(columns)
     assert "failure" in columns["outbox"]

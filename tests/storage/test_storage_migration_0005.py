@@ -46,7 +46,7 @@ async def test_down_to_0004_and_up_again(database_url: str,
     assert not {"person_id", "push_channel"} & columns["members"]
     assert await inspect_database(database_url, _rows) == before
     await upgrade(database_url)
-    assert await current(database_url) == "0005"
+    assert await current(database_url) == "0006"
     columns = await inspect_database(database_url, table_columns)
     assert {"choice_offers", "link_codes", "files"} <= set(columns)
     assert {"person_id", "push_channel"} <= columns["members"]

@@ -48,7 +48,7 @@ def _tables(connection: Connection) -> set[str]:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0005"]
+    assert script.get_heads() == ["0006"]
 
 
 async def test_upgrade_from_empty(empty_database_url: str) -> None:

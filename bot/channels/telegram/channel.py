@@ -27,8 +27,9 @@ from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
 from bot.channels.telegram.translate import CHANNEL, to_incoming
 from bot.i18n import translator
 from bot.lanes import Lanes
-from bot.messages import Address, Incoming, Reply, reply_from_payload
+from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
 from bot.outbox import Outcome
+from bot.ports import DownloadError
 from bot.rich import to_plain
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,13 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 def webhook_address(base_url: str) -> str:
     """The URL to register: the public base URL plus our path (said once, not twice)."""
     return base_url if base_url.endswith(WEBHOOK_PATH) else base_url + WEBHOOK_PATH
+
+
+def file_url(api_url: str) -> str:
+    """Where files are fetched: ``…/bot`` → ``…/file/bot`` (Telegram's own layout,
+    which a local Bot API server and the tests' fake follow)."""
+    base, bot = api_url.rstrip("/").rsplit("/", 1)
+    return f"{base}/file/{bot}"
 
 
 def build_bot(token: str, api_url: str) -> Bot:
@@ -64,6 +72,7 @@ class TelegramChannel:
         self.webhook = webhook
         builder = (ApplicationBuilder().token(settings.telegram_token)
                    .base_url(settings.telegram_api_url)
+                   .base_file_url(file_url(settings.telegram_api_url))
                    # Telegram's flood limits, answers to people before the outbox.
                    .rate_limiter(PriorityRateLimiter())
                    # PTB hands updates over one by one, in order; the lanes below
@@ -99,6 +108,21 @@ class TelegramChannel:
         except (TelegramError, ValueError):
             return False
         return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+    async def download(self, media: Media, *, limit: int) -> bytes:
+        """getFile, then the file itself (Telegram lets a bot fetch up to 20 MB)."""
+        if media.channel != CHANNEL:
+            raise DownloadError("not a Telegram file")
+        try:
+            file = await self.application.bot.get_file(media.file_id)
+            if file.file_size is not None and file.file_size > limit:
+                raise DownloadError("the file is too large")
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise DownloadError(str(error)) from None
+        if len(data) > limit:
+            raise DownloadError("the file is too large")
+        return data
 
     # --- lifecycle --------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ ADMIN = (
     ("members", N_("A unit's members and their roles")),
     ("requests", N_("Join requests waiting for a decision")),
     ("audit", N_("The latest admin actions")),
+    ("plans", N_("The plans: activate, deactivate")),
 )
 
 

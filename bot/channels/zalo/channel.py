@@ -35,8 +35,9 @@ from bot.choice_book import ChoiceBook
 from bot.file_shelf import FileShelf
 from bot.i18n import translator
 from bot.lanes import Lanes
-from bot.messages import Address, Incoming, Reply, reply_from_payload
+from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
 from bot.outbox import Outcome, Sleep
+from bot.ports import DownloadError
 from bot.rich import plain
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class ZaloChannel:
         # The platform cannot tell who administers a Zalo group, so a bot admin's
         # word is enough to /bind one (groups are off unless NHACVIEC_ZALO_GROUPS).
         return True
+
+    async def download(self, media: Media, *, limit: int) -> bytes:
+        raise DownloadError("Zalo bots receive no documents")
 
     # --- lifecycle --------------------------------------------------------------------
 
