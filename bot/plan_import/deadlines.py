@@ -278,6 +278,13 @@ _WEEKDAYS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tu": 2, "4": 2, "nam": 3, "5": 
 _WEEKDAY_RE = re.compile(r"thu\s*(hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _SEPARATOR_ONLY = re.compile(r"^[\s,;\-]*(?:(?:va|hoac)(?![a-z0-9]))?[\s,;\-]*$")
+# A month that closes a clause after a report or a meeting is when it is due: "báo cáo
+# UBND tỉnh tháng 6 năm 2025.", "tại phiên họp thường kỳ tháng 12 năm 2024."
+_REPORT_BEFORE = re.compile(r"(?<![a-z])(?:bao cao|trinh|phien hop|ky hop|hoi nghi)(?![a-z])")
+_CLOSES_CLAUSE = re.compile(r"\s*(?:[.;)]|$)")
+# Two dated deadlines in one clause: "… trước ngày 15/6/2025 và báo cáo năm trước ngày
+# 15/11/2025" — both count; a full stop or a semicolon between them separates tasks.
+_SAME_CLAUSE = re.compile(r"^[^.;:()]{0,60}$")
 
 
 # --- Building specs ---------------------------------------------------------------------
@@ -735,7 +742,12 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
         return text.startswith(("sau", "theo ke hoach rieng"))
     if branch == "halfb":
         return False  # bare "6 tháng" in prose names a period ("báo cáo 6 tháng")
-    if branch in ("half", "bmy"):
+    if branch == "half":
+        return False
+    if branch in ("bmy", "months", "quarters") and _CLOSES_CLAUSE.match(key, found.end) \
+            and _REPORT_BEFORE.search(before) and not cue:
+        return True
+    if branch == "bmy":
         return False
     if cue and _CUE_FROM.match(cue) and _SINCE_NOW_AFTER.match(key, found.end):
         return False  # "từ tháng 1/2023 đến nay": a period of data
@@ -753,6 +765,10 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
         opening = not key[:found.start].strip(" -+*•.)0123456789")
         return opening and key[found.end:].lstrip().startswith(":")
     return False
+
+
+def _all_dates(run: list[_Found]) -> bool:
+    return all(isinstance(spec, OnDate) for found in run for spec in found.specs)
 
 
 def _weak(specs: tuple[DeadlineSpec, ...]) -> bool:
@@ -780,6 +796,12 @@ def find_deadline(text: str, year: int | None) -> DeadlineMatch | None:
     for run in runs:
         if not _weak(tuple(spec for found in run for spec in found.specs)):
             chosen = run
+            break
+    for run in runs[runs.index(chosen) + 1:]:
+        if _all_dates(chosen) and _all_dates(run) and _SAME_CLAUSE.match(
+                key[chosen[-1].end:run[0].start]):
+            chosen = [*chosen, *run]
+        else:
             break
     specs = _unique([spec for found in chosen for spec in found.specs])
     return DeadlineMatch(_span(text, positions, chosen[0].start, chosen[-1].end), specs)
