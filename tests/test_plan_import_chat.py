@@ -168,3 +168,18 @@ async def test_a_broadcast_waiting_for_its_content_takes_the_document(
     replies = await _send_plan(app, port)
     assert not any(d.startswith("plan:") for d in data(replies))
     assert await _plans(app) == {"bn-2023-q3": True}
+
+
+async def test_a_real_plan_document_is_read_and_previewed(app: App, port: FakePort) -> None:
+    """Not a parsed file: the plan's own text, read by the parser end to end."""
+    from pathlib import Path
+    document = Path(__file__).parent / "data/plans/prose_quangninh_2025.txt"
+    replies = await _send_plan(app, port, "kh45-quangninh.txt", document.read_bytes())
+    shown = text(replies)
+    assert "Kế hoạch thực hiện Chương trình mục tiêu quốc gia giảm nghèo bền vững" in shown
+    assert "45/KH-UBND" in shown and "12/03/2025" in shown and "16 nhiệm vụ" in shown
+    assert "Sở Dân tộc và Tôn giáo" in shown  # a unit the 2023 directory lacks
+    assert "II.1.a" in shown
+    await say(app, ADMIN, choice=f"plan:on:{data(replies)[0].split(':')[2]}")
+    plans = await _plans(app)
+    assert sum(plans.values()) == 2  # the seed plan and this one, both active

@@ -96,8 +96,9 @@ def _head(paragraphs: list[str]) -> tuple[str, str | None, date | None]:
             parts = [text]
             for position, following in enumerate(top[index + 1:index + 4]):
                 # "KẾ HOẠCH" then its subject, in capitals or not ("Triển khai …").
-                if re.match(r"(?:Căn cứ|Thực hiện|Số\b|[IVX]+\s*[.)]|\d+\.)", following) \
-                        or len(following) >= 200:
+                # The preamble ("Căn cứ …", "Thực hiện Nghị quyết … như sau:") is not.
+                if re.match(r"(?:Căn cứ|Số\b|[IVX]+\s*[.)]|\d+\.)", following) \
+                        or len(following) >= 200 or following.rstrip().endswith(":"):
                     break
                 if following.isupper() or position == 0:
                     parts.append(following)

@@ -33,8 +33,8 @@ from pathlib import PurePath
 from typing import Any
 
 from bot.calendar import DateRange, DeadlineSpec, From, Month, OnDate, is_recurring
-from bot.plan_import import DocumentError, parse_bytes
-from bot.plan_import.model import ParsedPlan, ParsedTask, Suggestion, UnitRef, plan_from_json
+from bot.plan_import import DocumentError, parse_bytes, resolve_units
+from bot.plan_import.model import ParsedPlan, ParsedTask, UnitRef, plan_from_json
 from bot.plans import Plan, Task
 from bot.services import Services
 from bot.unit_edits import EditError, UnitEditError, clean_name, owner_of_name
@@ -216,33 +216,9 @@ class PlanImports:
     # --- reading ------------------------------------------------------------------------
 
     def parse(self, name: str, data: bytes) -> ParsedPlan:
-        """The plan in a file, its units resolved against today's directory. Raises
-        ``DocumentError``."""
-        return self._resolved(parse_bytes(name, data, self.services.directory))
-
-    def _resolved(self, parsed: ParsedPlan) -> ParsedPlan:
-        """The parser's resolution, completed: an id the directory does not have is
-        dropped, a name the directory knows exactly (an alias an admin mapped) is
-        resolved, and an unresolved name gets suggestions."""
-        services = self.services
-        directory = services.directory
-        cache: dict[tuple[str, str | None], UnitRef] = {}
-
-        def ref(unit: UnitRef) -> UnitRef:
-            key = (unit.written, unit.unit_id)
-            if key not in cache:
-                unit_id = unit.unit_id if unit.unit_id in directory else None
-                unit_id = unit_id or services.find_unit(unit.written)
-                suggestions = () if unit_id else unit.suggestions or tuple(
-                    Suggestion(m.unit_id, m.name) for m in services.rank_units(
-                        unit.written, limit=SUGGESTIONS, include_collectives=True))
-                cache[key] = UnitRef(unit.written, unit_id, suggestions)
-            return cache[key]
-
-        return replace(parsed, tasks=tuple(
-            replace(task, lead=tuple(ref(u) for u in task.lead),
-                    coordinating=tuple(ref(u) for u in task.coordinating))
-            for task in parsed.tasks))
+        """The plan in a file, its units resolved against today's directory (aliases
+        an admin mapped included). Raises ``DocumentError``."""
+        return parse_bytes(name, data, self.services.directory)
 
     async def get(self, plan_id: str) -> Imported | None:
         async with self.services.sessions() as session:
@@ -250,7 +226,8 @@ class PlanImports:
             if row is None:
                 return None
             plans = {p.id: p for p in await plan_store.load_plans(session, active_only=False)}
-        parsed = self._resolved(plan_from_json(row.parsed)) if row.parsed else None
+        parsed = resolve_units(plan_from_json(row.parsed), self.services.directory) \
+            if row.parsed else None
         return Imported(plans[plan_id], parsed, row.source_name)
 
     async def _get(self, plan_id: str) -> Imported:
@@ -281,7 +258,7 @@ class PlanImports:
         """Store ``parsed`` as a new inactive plan, or as the new content of the
         inactive imported plan ``replacing`` (an admin's corrected file)."""
         today = now.date()
-        parsed = self._resolved(parsed)
+        parsed = resolve_units(parsed, self.services.directory)
         fallback = PurePath(source_name).stem or source_name
         async with self.services.sessions.begin() as session:
             if replacing is not None:
