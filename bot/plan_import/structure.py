@@ -154,17 +154,40 @@ class Node:
     labels: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _unwrap(paragraphs: list[str]) -> list[str]:
-    """Hard-wrapped lines (text and PDF exports) joined back: a line that starts in
-    lower case continues the one before, unless that one ended a sentence."""
+def _unwrap(paragraphs: list[str], *, wrapped: bool = False) -> list[str]:
+    """Hard-wrapped lines joined back: a line that starts in lower case continues the
+    one before, unless that one ended a sentence. A PDF (``wrapped``) breaks every
+    line at the margin: there any line that opens no entry continues a paragraph the
+    line before left open (not a heading in capitals)."""
     joined: list[str] = []
+    # A PDF line that reaches the margin goes on on the next line; a shorter one ended
+    # its paragraph. The margin: the length most long lines have.
+    lengths = sorted(len(t) for t in paragraphs)
+    full = 0.85 * lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+    previous = ""
     for text in paragraphs:
-        if joined and text[:1].islower() and not joined[-1].endswith((".", ":", ";")) \
-                and not _starts_marker(text):
+        # At the margin a line goes on, even after a ";" or a full stop (a paragraph
+        # whose last line happens to fill the width is joined to the next: the cost
+        # of reading a PDF, measured in the README).
+        at_margin = wrapped and len(previous) >= full
+        open_before = bool(joined) and (
+            not joined[-1].endswith((".", ":", ";", "./.")) or at_margin)
+        continues = (text[:1].islower() or (
+            at_margin and not joined[-1].isupper() and not _opens_entry(text))) \
+            if joined else False
+        previous = text
+        if open_before and continues and not _starts_marker(text):
             joined[-1] = f"{joined[-1]} {text}"
         else:
             joined.append(text)
     return joined
+
+
+def _opens_entry(text: str) -> bool:
+    """A line that starts a heading, an item or a labelled line of its own."""
+    return bool(_ROMAN.match(text) or _ITEM.match(text) or _SUBITEM.match(text)
+                or _APPENDIX.match(text) or _END_OF_BODY.match(text)
+                or _LABEL.match(_BULLET.sub(r"\1", text)) or text.isupper())
 
 
 def _starts_marker(text: str) -> bool:
@@ -500,7 +523,7 @@ def parse_plan(document: SourceDocument, directory: Directory,
         if run.rows:
             tasks.extend(_table_tasks(reader, run.rows, run.section))
             continue
-        for root in outline(_unwrap(run.paragraphs)):
+        for root in outline(_unwrap(run.paragraphs, wrapped=document.pages is not None)):
             if root.level == 1 and (_has_no_tasks(root) or root.marker == "PL"):
                 continue
             prefix = root.marker if root.level == 1 else ""
