@@ -3,6 +3,7 @@
     python scripts/score_plan_parser.py                       # every fixture, a table
     python scripts/score_plan_parser.py --fixture seed --verbose
     python scripts/score_plan_parser.py --json
+    python scripts/score_plan_parser.py --dir tests/data/plans/heldout --verbose
     python scripts/score_plan_parser.py --fixture seed \\
         --min-recall 0.95 --min-precision 0.95 --max-invented 0
 
@@ -471,10 +472,15 @@ def main(argv: Sequence[str] | None = None, parse: Parser | None = None,
                     help="score only this fixture (repeatable); NAME without suffixes")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--verbose", action="store_true", help="list every mismatch")
+    ap.add_argument("--dir", type=Path, metavar="PATH",
+                    help="read the fixtures from PATH (default: tests/data/plans; "
+                         "not recursive, so tests/data/plans/heldout is left out)")
     ap.add_argument("--min-recall", type=float, metavar="X")
     ap.add_argument("--min-precision", type=float, metavar="Y")
     ap.add_argument("--max-invented", type=int, metavar="N")
     args = ap.parse_args(argv)
+    if args.dir is not None:
+        directory = args.dir
 
     names = fixture_names(directory)
     if args.fixture:

@@ -16,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "plans"
+HELD_OUT = FIXTURES / "heldout"
 
 
 def _load(name: str) -> ModuleType:
@@ -179,6 +180,7 @@ def test_conditional_text_is_not_compared_but_its_kind_is() -> None:
 
 
 def _fixture_dir(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "demo.txt").write_text("KẾ HOẠCH thử", encoding="utf-8")
     (tmp_path / "demo.expected.yaml").write_text(
         yaml.safe_dump(GOLD, allow_unicode=True), encoding="utf-8")
@@ -218,18 +220,37 @@ def test_main_reports_a_parser_error_per_fixture(tmp_path: Path,
     assert scorer.main(["--min-recall", "0.5"], parse, folder) == 1
 
 
-def test_every_annotation_is_well_formed() -> None:
+def test_main_reads_the_fixtures_of_dir(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _fixture_dir(tmp_path / "elsewhere")
+
+    def parse(name: str, data: bytes) -> dict[str, Any]:
+        return as_prediction(GOLD)
+
+    assert scorer.main(["--json", "--dir", str(folder)], parse, tmp_path / "empty") == 0
+    assert [f["fixture"] for f in json.loads(capsys.readouterr().out)["fixtures"]] == ["demo"]
+    assert scorer.main([], parse, tmp_path / "empty") == 2  # without --dir: the default
+
+
+def test_the_default_fixtures_leave_the_held_out_ones_out() -> None:
+    held_out = scorer.fixture_names(HELD_OUT)
+    assert len(held_out) >= 3
+    assert not set(held_out) & set(scorer.fixture_names(FIXTURES))
+
+
+@pytest.mark.parametrize("folder", [FIXTURES, HELD_OUT], ids=["default", "heldout"])
+def test_every_annotation_is_well_formed(folder: Path) -> None:
     """The committed fixtures: each annotation has its document, unique ids, specs
     the calendar reads, and lead_resolved aligned with lead."""
     from bot.calendar import spec_from_dict
     from bot.datafiles import load_directory
 
     directory = load_directory()
-    names = scorer.fixture_names(FIXTURES)
+    names = scorer.fixture_names(folder)
     assert names, "no fixtures"
     for name in names:
-        gold = scorer.load_gold(FIXTURES / f"{name}.expected.yaml")
-        assert scorer.document_for(name, gold, FIXTURES).exists()
+        gold = scorer.load_gold(folder / f"{name}.expected.yaml")
+        assert scorer.document_for(name, gold, folder).exists()
         ids = [str(t["id"]) for t in gold["tasks"]]
         assert len(ids) == len(set(ids)), f"{name}: duplicate ids"
         for task in gold["tasks"]:
