@@ -83,7 +83,14 @@ def main() -> None:
     text = long_plan(args.pages)
     pages = args.pages
     if args.format == "pdf":
-        data, pages = as_pdf(text)  # the PDF's own page count, at 11 pt
+        # A PDF page at 11 pt holds less than 3,000 characters: print more text until
+        # the PDF itself has the pages asked for, and report its own page count.
+        scale = 1.0
+        data, pages = as_pdf(text)
+        while pages < args.pages:
+            scale *= args.pages / pages
+            text = long_plan(int(args.pages * scale) + 1)
+            data, pages = as_pdf(text)
     else:
         data = text.encode("utf-8") if args.format == "txt" else as_docx(text)
     name = f"long.{args.format}"

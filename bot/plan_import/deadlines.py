@@ -284,7 +284,7 @@ _REPORT_BEFORE = re.compile(r"(?<![a-z])(?:bao cao|trinh|phien hop|ky hop|hoi ng
 _CLOSES_CLAUSE = re.compile(r"\s*(?:[.;)]|$)")
 # Two dated deadlines in one clause: "… trước ngày 15/6/2025 và báo cáo năm trước ngày
 # 15/11/2025" — both count; a full stop or a semicolon between them separates tasks.
-_SAME_CLAUSE = re.compile(r"^[^.;:()]{0,60}$")
+_SAME_CLAUSE = re.compile(r"^[^.;:]{0,60}$")
 
 
 # --- Building specs ---------------------------------------------------------------------
@@ -768,7 +768,10 @@ def _accepted_in_prose(found: _Found, key: str) -> bool:
 
 
 def _all_dates(run: list[_Found]) -> bool:
-    return all(isinstance(spec, OnDate) for found in run for spec in found.specs)
+    """Dated with a cue of its own ("trước ngày …", "trong tháng …"): one of several
+    deadlines a clause may give ("đợt 1 trong tháng 5 và đợt 2 trong tháng 10")."""
+    return all(isinstance(spec, OnDate) or (isinstance(spec, DateRange) and found.cue)
+               for found in run for spec in found.specs)
 
 
 def _weak(specs: tuple[DeadlineSpec, ...]) -> bool:

@@ -7,7 +7,7 @@ Pure except for parsing the bytes it is given (no files, no network). Three form
   or split by tabs) as ROW blocks. Lines are never joined: hard-wrapped prose stays one
   paragraph a line, and the structure parser decides what belongs together.
 * ``.docx``: the body's paragraphs and tables in document order (python-docx).
-* ``.pdf`` with a text layer: its text page by page (pypdf), read like a text file.
+* ``.pdf`` with a text layer: its text page by page (pdfium), read like a text file.
 
 Anything else, or a file that is not what its name says, raises ``UnreadableDocument``
 with a message for the admin; a library's own exception never gets out.
@@ -22,19 +22,20 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import threading
 import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import PurePath
+from typing import Any
 
 import docx
-import pypdf
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
-from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from bot.plan_import.model import Block, BlockKind, SourceDocument
 from bot.text import nfc
@@ -337,21 +338,34 @@ def _cell_text(cell: _Cell) -> str:
 # --- pdf ---------------------------------------------------------------------------
 
 
-def _read_pdf(name: str, data: bytes) -> SourceDocument:
-    """A text-based PDF's pages, each read like a text file (its text rows too)."""
+def _page_text(document: Any, index: int) -> str:  # pdfium.PdfDocument (untyped)
+    page = document[index]
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
+        text = page.get_textpage().get_text_range()
+    finally:
+        page.close()
+    return str(text).replace("\r\n", "\n")
+
+
+# pdfium is not thread-safe: one document at a time in the process.
+_PDFIUM = threading.Lock()
+
+
+def _read_pdf(name: str, data: bytes) -> SourceDocument:
+    """A text-based PDF's pages, each read like a text file (its text rows too).
+    pdfium (pypdfium2) rather than a pure-Python reader: eight times faster on a
+    50-page plan (docs/benchmarks.md, issue 7)."""
+    try:
+        with _PDFIUM:
+            document = pdfium.PdfDocument(data)
+            try:
+                texts = [_page_text(document, index) for index in range(len(document))]
+            finally:
+                document.close()
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
             raise UnreadableDocument(
-                f"{name}: the PDF is protected by a password; send it without one")
-        texts = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableDocument:
-        raise
-    except (DependencyError, FileNotDecryptedError, NotImplementedError):
-        raise UnreadableDocument(
-            f"{name}: the PDF is encrypted in a way that cannot be opened here; "
-            "print it to a new PDF or save it as .docx") from None
-    except Exception as error:  # a damaged file fails anywhere inside pypdf
+                f"{name}: the PDF is protected by a password; send it without one") from None
         raise UnreadableDocument(
             f"{name}: the PDF cannot be read (damaged?): {type(error).__name__}") from None
     if not texts:

@@ -173,10 +173,14 @@ def _unwrap(paragraphs: list[str], *, wrapped: bool = False) -> list[str]:
         open_before = bool(joined) and (
             not joined[-1].endswith((".", ":", ";", "./.")) or at_margin)
         continues = (text[:1].islower() or (
-            at_margin and not joined[-1].isupper() and not _opens_entry(text))) \
-            if joined else False
+            at_margin and not joined[-1].isupper() and not _opens_entry(text))
+            # "kinh tế" at the margin, "- xã hội" on the next line: a dash, not a bullet.
+            or (wrapped and re.match(r"[-–]\s+\S", text) is not None
+                and text.lstrip("-– ")[:1].islower())) if joined else False
         previous = text
-        if open_before and continues and not _starts_marker(text):
+        dash = wrapped and bool(re.match(r"[-–]\s+[^\W\d_]", text)) \
+            and text.lstrip("-– ")[:1].islower()
+        if open_before and continues and (dash or not _starts_marker(text)):
             joined[-1] = f"{joined[-1]} {text}"
         else:
             joined.append(text)

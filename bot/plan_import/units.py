@@ -185,6 +185,8 @@ def clause_actors(clause: str) -> Actors:
     elif (opener := _COLON_OPENER.match(text)) is not None and \
             _starts_like_a_unit(opener.group(1)):
         lead = split_names(opener.group(1))
+    elif text.endswith(":") and _starts_like_a_unit(text) and len(text) < 160:
+        lead = split_names(text[:-1])  # "- Sở Nông nghiệp và PTNT:" heads its bullets
     elif (name := _name_before_verb(text)) is not None:
         lead = split_names(name)
     partners: list[str] = []
@@ -244,7 +246,10 @@ class UnitResolver:
         return self._resolve(written)
 
     def _resolve_uncached(self, written: str) -> UnitRef:
-        cleaned = re.sub(r"\s+(?:có liên quan|liên quan)$", "", written.strip())
+        # "Sở Nông nghiệp và PTNT (cơ quan thường trực Ban Chỉ đạo)": the aside is not
+        # part of the name.
+        cleaned = re.sub(r"\s*\([^)]*\)", "", written.strip()) or written.strip()
+        cleaned = re.sub(r"\s+(?:có liên quan|liên quan)$", "", cleaned)
         # "Thủ trưởng các sở", "Chủ tịch UBND các huyện": the head stands for the unit.
         cleaned = _ROLE.sub("", cleaned) or cleaned
         match = self.matcher.best(cleaned, include_collectives=True)

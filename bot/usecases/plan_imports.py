@@ -25,6 +25,7 @@ Converting a parsed plan (``to_plan``):
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -290,7 +291,9 @@ class PlanImports:
         """Parse and store; a file that cannot be read is audited as failed and
         raises ``DocumentError``."""
         try:
-            parsed = self.parse(name, data)
+            # Off the event loop: a long plan takes a few tenths of a second to read,
+            # and other people's answers must not wait for it.
+            parsed = await asyncio.to_thread(self.parse, name, data)
         except DocumentError as error:
             await self.audit.record(actor=actor, action="plan.import", at=now,
                                     detail={"file": name[:200], "error": str(error)[:300]},
