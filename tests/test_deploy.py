@@ -31,7 +31,8 @@ INSTALLED = "/opt/nhacviec/bin/nhacviec"
 PENDING = {
     "NHACVIEC_LOG_FORMAT": "JSON logs (issue 8, operations)",
 }
-
+# Commands the deploy README and units use that arrive with the same work.
+PENDING_COMMANDS = {"backup", "restore"}
 
 _LINE = re.compile(r"^(?P<comment>#\s*)?(?P<name>NHACVIEC_[A-Z0-9_]+)=(?P<value>.*)$")
 
@@ -291,3 +292,28 @@ def test_the_nginx_example_proxies_the_webhooks_over_tls() -> None:
     metrics = text.split("location = /metrics {", 1)[1].split("}", 1)[0]
     assert "deny all;" in metrics and "allow 127.0.0.1;" in metrics
 
+
+# --- the deploy README ----------------------------------------------------------------
+
+
+def test_the_commands_in_the_deploy_readme_exist() -> None:
+    from bot.__main__ import _parser
+
+    commands = next(action for action in _parser()._actions
+                    if action.__class__.__name__ == "_SubParsersAction").choices
+    text = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    # The shell in it: fenced blocks and `inline code`.
+    code = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", text, re.DOTALL)
+                     + re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.DOTALL)))
+    used: set[str] = set()
+    for line in code.splitlines():
+        words = line.split("#", 1)[0].replace("'", " ").split()
+        for i, word in enumerate(words[:-1]):
+            # The program, not an option's value (sudo -u nhacviec, install -g nhacviec).
+            if (word == "nhacviec" or word.endswith("/bin/nhacviec")) \
+                    and not (i and words[i - 1].startswith("-")) \
+                    and re.fullmatch(r"[a-z][a-z-]*", words[i + 1]):
+                used.add(words[i + 1])
+    assert {"run", "webhook", "invite", "plan"} <= used
+    unknown = sorted(used - set(commands) - PENDING_COMMANDS)
+    assert not unknown, f"deploy/README.md uses commands the CLI does not have: {unknown}"
