@@ -4,6 +4,7 @@ Dockerfile, its entry point and the nginx example hold what a deployment relies 
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import os
 import re
@@ -299,8 +300,9 @@ def test_the_nginx_example_proxies_the_webhooks_over_tls() -> None:
 def test_the_commands_in_the_deploy_readme_exist() -> None:
     from bot.__main__ import _parser
 
-    commands = next(action for action in _parser()._actions
-                    if action.__class__.__name__ == "_SubParsersAction").choices
+    subcommands = next(action for action in _parser()._actions
+                       if isinstance(action, argparse._SubParsersAction))
+    commands = set(subcommands.choices)
     text = (DEPLOY / "README.md").read_text(encoding="utf-8")
     # The shell in it: fenced blocks and `inline code`.
     code = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", text, re.DOTALL)
@@ -315,5 +317,5 @@ def test_the_commands_in_the_deploy_readme_exist() -> None:
                     and re.fullmatch(r"[a-z][a-z-]*", words[i + 1]):
                 used.add(words[i + 1])
     assert {"run", "webhook", "invite", "plan"} <= used
-    unknown = sorted(used - set(commands) - PENDING_COMMANDS)
+    unknown = sorted(used - commands - PENDING_COMMANDS)
     assert not unknown, f"deploy/README.md uses commands the CLI does not have: {unknown}"
