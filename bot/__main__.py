@@ -153,8 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level,
-                      secrets=settings.secrets)
+    configure_logging(settings.log_level, secrets=settings.secrets,
+                      log_format=settings.log_format)
     try:
         asyncio.run(_main(args, settings))
     except CommandError as error:
