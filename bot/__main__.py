@@ -16,6 +16,8 @@
     nhacviec plan import FILE         store it as a new plan, inactive
     nhacviec plan list|show ID|activate ID|deactivate ID   the plans
     nhacviec db upgrade               migrate the database
+    nhacviec backup FILE [--force]    copy the SQLite database, while the bot runs
+    nhacviec restore FILE --yes       put a backup in place, then migrate it
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.channels.local import Persona, TerminalChat, read_stdin
 from bot.cli import (
     CommandError,
     admin,
+    backup,
     broadcast,
     directory,
     find_unit,
@@ -70,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_parsers(commands)
     admin.add_parsers(commands)
     plans.add_parsers(commands)
+    backup.add_parsers(commands)
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -109,6 +113,12 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "db":
         await upgrade(settings.database_url)
         print("Database is up to date.")
+        return
+    if args.command == "backup":
+        await backup.backup(settings, args)
+        return
+    if args.command == "restore":
+        await backup.restore(settings, args)
         return
     if args.command == "webhook":
         if args.channel == "zalo":
@@ -153,8 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level,
-                      secrets=settings.secrets)
+    configure_logging(settings.log_level, secrets=settings.secrets,
+                      log_format=settings.log_format)
     try:
         asyncio.run(_main(args, settings))
     except CommandError as error:

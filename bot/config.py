@@ -135,6 +135,13 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _log_format(raw: str) -> str:
+    value = raw.lower()
+    if value not in ("text", "json"):
+        raise ValueError("expected text or json")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -142,6 +149,7 @@ class Settings:
     default_language: str = "vi"
     admins: tuple[str, ...] = ()
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object a line, for a log collector
     # Telegram. Secrets stay out of repr(), and so out of logs and tracebacks.
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -226,6 +234,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "default_language": _language,
     "admins": _admins,
     "log_level": _log_level,
+    "log_format": _log_format,
     "telegram_token": _token,
     "telegram_api_url": _url,
     "webhook_url": _url,

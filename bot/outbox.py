@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from storage import outbox as outbox_store
 from storage import rate as rate_store
 
@@ -84,6 +85,22 @@ class OutboxChannel(Protocol):
     async def unreachable(self, chat_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class _Label:
+    """What the metrics need of a row: its kind, and when it was meant to go."""
+
+    kind: str
+    scheduled: datetime
+
+
+def _scheduled(attempts: int, next_attempt_at: datetime, created_at: datetime) -> datetime:
+    """When a row was meant to go: on its first claim ``next_attempt_at`` is still the
+    time it was queued for (a reminder's send time, even one caught up after
+    downtime); a retry has moved it, and then the time it was queued is what is left
+    (a little late for a caught-up reminder, never early)."""
+    return next_attempt_at if attempts <= 1 else created_at
+
+
 def backoff(attempt: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** max(0, attempt - 1)))
 
@@ -138,7 +155,9 @@ class OutboxWorker:
                     session, owner=self.owner, now=claimed_at, limit=self.batch,
                     lease=self.lease, channels=list(self.channels),
                     group_key=self.group_key)
-                claimed = [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts)
+                claimed = [(r.id, r.channel, r.chat_id, dict(r.payload), r.attempts,
+                            _Label(r.kind, _scheduled(r.attempts, r.next_attempt_at,
+                                                      r.created_at)))
                            for r in rows]
             if not claimed:
                 return handled
@@ -180,7 +199,7 @@ class OutboxWorker:
             await self.sleep(wait)
 
     async def _send(self, row_id: int, channel: str, chat_id: str, payload: dict[str, Any],
-                    attempts: int, *, deadline: datetime) -> bool:
+                    attempts: int, label: _Label, *, deadline: datetime) -> bool:
         """Send one row and record the outcome; False (nothing sent) when waiting for
         the rate limit took it past its lease."""
         await self._wait_for_slot(channel)
@@ -199,6 +218,10 @@ class OutboxWorker:
             match outcome:
                 case Sent():
                     await outbox_store.mark_sent(session, row_id, owner=self.owner, at=now)
+                    metrics.SENT.inc(channel=channel, kind=label.kind)
+                    if label.kind == "reminder":
+                        metrics.REMINDER_LAG.observe(
+                            max(0.0, (now - label.scheduled).total_seconds()))
                 case Retry(error=reason, after=after, pause_all=pause_all):
                     if pause_all and after:
                         self._paused_until = now + timedelta(seconds=after)
@@ -206,7 +229,9 @@ class OutboxWorker:
                         await outbox_store.mark_failed(session, row_id, owner=self.owner,
                                                        at=now, error=f"gave up: {reason}",
                                                        failure=Failure.GAVE_UP)
+                        metrics.FAILED.inc(channel=channel, kind=label.kind)
                     else:
+                        metrics.RETRIED.inc(channel=channel, kind=label.kind)
                         delay = timedelta(seconds=after) if after else backoff(attempts)
                         await outbox_store.mark_retry(session, row_id, owner=self.owner,
                                                       at=now, next_attempt_at=now + delay,
@@ -214,10 +239,12 @@ class OutboxWorker:
                 case Gone(error=reason, reason=failure):
                     await outbox_store.mark_failed(session, row_id, owner=self.owner,
                                                    at=now, error=reason, failure=failure)
+                    metrics.FAILED.inc(channel=channel, kind=label.kind)
                 case Failed(error=reason):
                     await outbox_store.mark_failed(session, row_id, owner=self.owner,
                                                    at=now, error=reason,
                                                    failure=Failure.REJECTED)
+                    metrics.FAILED.inc(channel=channel, kind=label.kind)
         if isinstance(outcome, Gone):
             await self.channels[channel].unreachable(chat_id)
         return True

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import App
 from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram.sender import Sleep
@@ -22,18 +23,35 @@ from bot.file_shelf import FileShelf
 from bot.http import HttpServer
 from bot.outbox import OutboxChannel
 from bot.scheduler import ReminderScheduler
+from storage import outbox as outbox_store
 
 log = logging.getLogger(__name__)
 
 
+# A health check must answer fast even when the database does not.
+DATABASE_TIMEOUT = 2.0
+
+
 async def database_answers(app: App) -> bool:
     try:
-        async with app.engine.connect() as connection:
+        async with asyncio.timeout(DATABASE_TIMEOUT), app.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        log.error("health check: the database did not answer within %.1f s",
+                  DATABASE_TIMEOUT)
+        return False
     except Exception:
         log.exception("health check: the database does not answer")
         return False
     return True
+
+
+async def outbox_backlog(app: App) -> tuple[int, float | None]:
+    """How many outbox messages are due now, and the oldest one's age in seconds."""
+    now = app.clock()
+    async with asyncio.timeout(DATABASE_TIMEOUT), app.sessions() as session:
+        depth, oldest = await outbox_store.outbox_depth(session, now=now)
+    return depth, (now - oldest).total_seconds() if oldest is not None else None
 
 
 class Service:
@@ -42,7 +60,9 @@ class Service:
     def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep) -> None:
         settings = app.settings
         self.app = app
-        self.http = HttpServer(settings.http_host, settings.http_port, self.health)
+        self.http = HttpServer(settings.http_host, settings.http_port, self.health,
+                               self.metrics_page)
+        self.stopping = False
         self.telegram: TelegramChannel | None = None
         outbox_channels: dict[str, OutboxChannel] = {}
         if settings.telegram_token:
@@ -65,15 +85,57 @@ class Service:
         self.scheduler = ReminderScheduler(app, outbox_channels, sleep=sleep)
 
     async def health(self) -> dict[str, Any]:
+        """What ``GET /healthz`` shows; ``status`` is "ok" (HTTP 200) unless the
+        database does not answer, the reminder engine is stuck, or the service is
+        stopping (503). A channel nobody wrote to lately is no problem: its last
+        contact is shown for the operator to judge."""
+        now = self.app.clock()
         database = await database_answers(self.app)
-        channels = {}
+        overdue = self.scheduler.overdue(now)
+        outbox: dict[str, Any] = {"depth": None, "oldest_age_seconds": None}
+        if database:
+            try:
+                depth, age = await outbox_backlog(self.app)
+                outbox = {"depth": depth, "oldest_age_seconds": age}
+            except Exception:
+                log.exception("health check: could not measure the outbox")
+        problems = [problem for problem, bad in (
+            ("database unreachable", not database), ("scheduler stuck", overdue),
+            ("stopping", self.stopping)) if bad]
+        return {"status": "error" if problems else "ok", "problems": problems,
+                "database": "ok" if database else "error",
+                "scheduler": {"last_tick": self.scheduler.last_tick, "overdue": overdue},
+                "channels": {name: {"last_contact": channel.last_contact}
+                             for name, channel in self._channels().items()},
+                "outbox": outbox}
+
+    def _channels(self) -> dict[str, TelegramChannel | ZaloChannel]:
+        found: dict[str, TelegramChannel | ZaloChannel] = {}
         if self.telegram is not None:
-            channels["telegram"] = {"last_contact": self.telegram.last_contact}
+            found["telegram"] = self.telegram
         if self.zalo is not None:
-            channels["zalo"] = {"last_contact": self.zalo.last_contact}
-        return {"status": "ok" if database else "error",
-                "database": "ok" if database else "error", "channels": channels,
-                "scheduler": {"last_tick": self.scheduler.last_tick}}
+            found["zalo"] = self.zalo
+        return found
+
+    async def _measure(self) -> None:
+        """The scrape-time gauges: the database, the outbox, the engine's last tick."""
+        now = self.app.clock()
+        database = await database_answers(self.app)
+        metrics.DATABASE_UP.set(1 if database else 0)
+        if database:
+            try:
+                depth, age = await outbox_backlog(self.app)
+            except Exception:
+                log.exception("metrics: could not measure the outbox")
+            else:
+                metrics.OUTBOX_DEPTH.set(depth)
+                metrics.OUTBOX_OLDEST.set(age or 0.0)
+        since = self.scheduler.last_tick_at or self.scheduler.started_at
+        if since is not None:
+            metrics.TICK_AGE.set(max(0.0, (now - since).total_seconds()))
+
+    async def metrics_page(self) -> str:
+        return await metrics.METRICS.collect_with([self._measure])
 
     async def start(self) -> None:
         await self.http.start()
@@ -84,12 +146,22 @@ class Service:
         await self.scheduler.start()
 
     async def stop(self) -> None:
+        """Graceful: the webhooks answer 503 from now on (the platforms send those
+        updates again later) and /healthz says "stopping"; the outbox finishes the
+        message it is sending and hands the rest of its batch back (pending, for the
+        next start); each channel stops polling and lets the updates it accepted be
+        handled and answered; then the connections close. The database is closed by
+        ``running_app`` after this returns."""
+        self.stopping = True
+        self.http.draining = True
+        log.info("stopping: no new updates; finishing the ones in hand")
         await self.scheduler.stop()
         if self.zalo is not None:
             await self.zalo.stop()
         if self.telegram is not None:
             await self.telegram.stop()
         await self.http.stop()
+        log.info("stopped cleanly")
 
     async def run_until(self, stop: asyncio.Event) -> None:
         await self.start()

@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -22,6 +22,11 @@ from bot.app import App
 from bot.outbox import OutboxChannel, OutboxWorker, Sleep
 
 log = logging.getLogger(__name__)
+
+# The engine counts as stuck once this many ticks went by without a successful one
+# (and never sooner than STUCK_AT_LEAST: a short tick in tests or a slow database).
+STUCK_AFTER_TICKS = 3
+STUCK_AT_LEAST = timedelta(minutes=2)
 
 
 def worker_name() -> str:
@@ -41,6 +46,8 @@ class ReminderScheduler:
         self._stop = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
         self.last_tick: str | None = None
+        self.last_tick_at: datetime | None = None
+        self.started_at: datetime | None = None
 
     async def tick(self) -> None:
         try:
@@ -52,8 +59,19 @@ class ReminderScheduler:
             log.exception("reminder tick failed; the next tick will catch up")
             return
         self.last_tick = result.end.isoformat()
+        self.last_tick_at = self.app.clock()
         if result.enqueued:
             self.worker.wake.set()
+
+    def overdue(self, now: datetime) -> bool:
+        """No successful tick for several tick periods since start: the engine is
+        stuck (a failing database, a hung tick) and reminders are not going out."""
+        since = self.last_tick_at or self.started_at
+        if since is None:
+            return False  # not started: nothing to be late for
+        allowance = max(STUCK_AT_LEAST, timedelta(
+            seconds=STUCK_AFTER_TICKS * self.app.settings.reminder_tick_seconds))
+        return now - since > allowance
 
     async def watch_broadcasts(self) -> None:
         try:
@@ -62,6 +80,7 @@ class ReminderScheduler:
             log.exception("broadcast monitor failed; it looks again shortly")
 
     async def start(self) -> None:
+        self.started_at = self.app.clock()
         scheduler = AsyncIOScheduler(timezone=self.app.settings.timezone)
         # coalesce + no misfire limit: a late or doubled wake-up is one tick, never none.
         scheduler.add_job(self.tick, "interval",

@@ -10,8 +10,10 @@ answered politely.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
+from bot import metrics
 from bot.intents import AskDue, AskHelp, AskOverdue, detect_intent
 from bot.messages import ChatKind, Incoming, Reply
 from bot.ports import ChannelPort, PlainPort
@@ -162,6 +164,17 @@ class Router:
         self.ports[port.name] = port
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
+        try:
+            return await self._handle(incoming)
+        finally:
+            # Counted whatever happened (a throttled or failed message was handled too);
+            # the latency is the conversation layer's, the reply's send not included.
+            metrics.UPDATES.inc(channel=incoming.channel)
+            metrics.HANDLER_SECONDS.observe(time.perf_counter() - started,
+                                            channel=incoming.channel)
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
         services = self.app.services
         now = incoming.received_at.astimezone(services.settings.timezone)
         verdict = Verdict.ALLOW if incoming.event else self.throttle.check(
@@ -179,6 +192,7 @@ class Router:
         try:
             return await self._dispatch(ctx)
         except Exception:
+            metrics.HANDLER_ERRORS.inc(channel=incoming.channel)
             log.exception("handler failed for a %s message from user %s", incoming.channel,
                           incoming.user_id)
             return [Reply(plain(ctx._("Sorry, something went wrong. Please try again.")))]

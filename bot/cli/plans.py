@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.app import App
 from bot.cli import CommandError
+from bot.cli.progress import Progress, add_flag
 from bot.plan_import import DocumentError
 from bot.plan_import.model import ParsedPlan
 from bot.unit_edits import UnitEditError
@@ -34,6 +35,7 @@ def add_parsers(commands: Any) -> None:
     parse.add_argument("--json", action="store_true", help="the parsed plan as JSON")
     imported = plan_commands.add_parser("import", help="store a plan, inactive")
     imported.add_argument("file")
+    add_flag(imported)
     listing = plan_commands.add_parser("list", help="every plan")
     listing.add_argument("--json", action="store_true")
     show = plan_commands.add_parser("show", help="one plan and its tasks")
@@ -93,9 +95,13 @@ async def plan(app: App, args: argparse.Namespace) -> None:
             else:
                 print("\n".join(summary_lines(parsed)))
         elif args.plan_command == "import":
+            progress = Progress.from_args(args)
+            progress.say(f"Reading {args.file}")
             name, data = _read(args.file)
+            progress.say(f"Parsing and storing {len(data) / 1024:.0f} KB")
             imported = await imports.import_file(name, data, actor=ACTOR, now=now)
             assert imported.parsed is not None
+            progress.say(f"Stored {len(imported.parsed.tasks)} tasks")
             print(f"Imported {imported.plan.id} (inactive): "
                   f"nhacviec plan activate {imported.plan.id}")
             print("\n".join(summary_lines(imported.parsed)))

@@ -28,7 +28,7 @@ from bot.channels.telegram.translate import CHANNEL, to_incoming
 from bot.i18n import translator
 from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
-from bot.outbox import Outcome
+from bot.outbox import Outcome, Sent
 from bot.ports import DownloadError
 from bot.rich import to_plain
 
@@ -130,6 +130,7 @@ class TelegramChannel:
         # With our own server PTB's post_init never runs: start-up steps are ours.
         await self.application.initialize()
         self.username = self.application.bot.username
+        self.last_contact = self.app.clock().isoformat()  # getMe answered
         await set_menus(self.application.bot, await self.app.usecases.onboarding.admins())
         await self.application.start()
         settings = self.app.settings
@@ -258,8 +259,11 @@ class TelegramChannel:
     # --- the outbox (reminders, broadcasts): one attempt, outcome classified -----------
 
     async def deliver(self, chat_id: str, payload: dict[str, Any]) -> Outcome:
-        return await deliver_once(self.application.bot, chat_id, reply_from_payload(payload),
-                                  on_migrated=self._migrated)
+        outcome = await deliver_once(self.application.bot, chat_id,
+                                     reply_from_payload(payload), on_migrated=self._migrated)
+        if isinstance(outcome, Sent):
+            self.last_contact = self.app.clock().isoformat()  # the platform answered
+        return outcome
 
     async def unreachable(self, chat_id: str) -> None:
         await self._unreachable(chat_id)

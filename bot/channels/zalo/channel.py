@@ -36,7 +36,7 @@ from bot.file_shelf import FileShelf
 from bot.i18n import translator
 from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
-from bot.outbox import Outcome, Sleep
+from bot.outbox import Outcome, Sent, Sleep
 from bot.ports import DownloadError
 from bot.rich import plain
 
@@ -97,6 +97,7 @@ class ZaloChannel:
         self.bot_id = str(me.get("id")) if me.get("id") is not None else None
         name = me.get("account_name") or me.get("display_name") or me.get("name")
         self.bot_name = str(name) if name else None
+        self.last_contact = self.app.clock().isoformat()  # getMe answered
         settings = self.app.settings
         if self.webhook:
             assert settings.webhook_url and settings.zalo_secret
@@ -216,7 +217,10 @@ class ZaloChannel:
     # --- the outbox (reminders, broadcasts): one attempt, outcome classified -----------
 
     async def deliver(self, chat_id: str, payload: dict[str, Any]) -> Outcome:
-        return await self.sender.deliver_once(chat_id, reply_from_payload(payload))
+        outcome = await self.sender.deliver_once(chat_id, reply_from_payload(payload))
+        if isinstance(outcome, Sent):
+            self.last_contact = self.app.clock().isoformat()  # the platform answered
+        return outcome
 
     async def unreachable(self, chat_id: str) -> None:
         await self._unreachable(chat_id)
