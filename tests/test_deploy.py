@@ -25,16 +25,6 @@ ROOT = DEPLOY.parent
 ENV_EXAMPLE = DEPLOY / "nhacviec.env.example"
 INSTALLED = "/opt/nhacviec/bin/nhacviec"
 
-# Settings being added on other branches at the same time as deploy/: the example may
-# list them (commented out, since today's code would refuse an unknown name) before
-# bot/config.py reads them. Once it does, they are checked like every other setting;
-# drop the entry then.
-PENDING = {
-    "NHACVIEC_LOG_FORMAT": "JSON logs (issue 8, operations)",
-}
-# Commands the deploy README and units use that arrive with the same work.
-PENDING_COMMANDS = {"backup", "restore"}
-
 _LINE = re.compile(r"^(?P<comment>#\s*)?(?P<name>NHACVIEC_[A-Z0-9_]+)=(?P<value>.*)$")
 
 
@@ -65,20 +55,13 @@ def test_the_example_environment_file_lists_exactly_the_settings_the_code_reads(
     code = read_settings()
     duplicated = sorted({name for name in listed if listed.count(name) > 1})
     missing = sorted(code - set(listed))
-    stale = sorted(set(listed) - code - set(PENDING))
+    stale = sorted(set(listed) - code)
     problems = [f"{name}: listed more than once" for name in duplicated]
     problems += [f"{name}: read by bot/config.py but has no line in {ENV_EXAMPLE.name}"
                  for name in missing]
     problems += [f"{name}: in {ENV_EXAMPLE.name} but bot/config.py does not read it"
                  for name in stale]
     assert not problems, "\n".join(problems)
-
-
-def test_pending_settings_are_commented_out_until_the_code_reads_them() -> None:
-    code = read_settings()
-    for name, _, commented in example_lines():
-        if name in PENDING and name not in code:
-            assert commented, f"{name}: today's bot would refuse it; comment it out"
 
 
 def test_the_example_as_it_stands_is_a_configuration_the_bot_accepts() -> None:
@@ -142,7 +125,7 @@ def test_compose_runs_the_bot_with_postgresql() -> None:
 def test_compose_sets_only_settings_the_bot_knows() -> None:
     # An unknown NHACVIEC_* name stops the bot at start.
     for name in compose()["services"]["bot"]["environment"]:
-        assert name in read_settings() | set(PENDING), f"{name}: not a setting"
+        assert name in read_settings(), f"{name}: not a setting"
 
 
 # --- (c) the systemd units -------------------------------------------------------------
@@ -317,5 +300,5 @@ def test_the_commands_in_the_deploy_readme_exist() -> None:
                     and re.fullmatch(r"[a-z][a-z-]*", words[i + 1]):
                 used.add(words[i + 1])
     assert {"run", "webhook", "invite", "plan"} <= used
-    unknown = sorted(used - commands - PENDING_COMMANDS)
+    unknown = sorted(used - commands)
     assert not unknown, f"deploy/README.md uses commands the CLI does not have: {unknown}"
