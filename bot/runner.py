@@ -14,6 +14,8 @@ from sqlalchemy import text
 from bot.app import App
 from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram.sender import Sleep
+from bot.channels.web import CHANNEL as WEB_CHANNEL
+from bot.channels.web import WebChat
 from bot.channels.zalo.channel import WEBHOOK_PATH as ZALO_WEBHOOK_PATH
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.client import ZaloClient
@@ -39,7 +41,8 @@ async def database_answers(app: App) -> bool:
 class Service:
     """Everything ``nhacviec run`` starts when a messenger token is set."""
 
-    def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep,
+                 web: WebChat | None = None) -> None:
         settings = app.settings
         self.app = app
         self.http = HttpServer(settings.http_host, settings.http_port, self.health)
@@ -62,7 +65,14 @@ class Service:
             outbox_channels["zalo"] = self.zalo
             if webhook:
                 self.http.add_post(ZALO_WEBHOOK_PATH, self.zalo.handle_webhook)
+        # The local web chat (no token, or --local): its page, socket and pushes.
+        self.web = web
+        if web is not None:
+            web.add_routes(self.http.web)
+            outbox_channels[WEB_CHANNEL] = web
         self.scheduler = ReminderScheduler(app, outbox_channels, sleep=sleep)
+        if web is not None:
+            web.scheduler = self.scheduler
 
     async def health(self) -> dict[str, Any]:
         database = await database_answers(self.app)
@@ -77,6 +87,8 @@ class Service:
 
     async def start(self) -> None:
         await self.http.start()
+        if self.web is not None:
+            self.web.ready(self.http.url)
         if self.telegram is not None:
             await self.telegram.start()
         if self.zalo is not None:
