@@ -4,19 +4,23 @@ fixed "real" time)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import WSMsgType, web
+from aiohttp import ClientSession, WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.__main__ import _main, _parser, web_mode
 from bot.app import App, running_app
 from bot.channels.web import DemoClock, WebChat
 from bot.channels.web.channel import MAX_FRAME
@@ -264,3 +268,42 @@ def test_the_demo_clock_runs_on_from_where_it_jumped() -> None:
     assert clock() == datetime(2023, 8, 22, 16, 0, tzinfo=HANOI)
     with pytest.raises(ValueError):
         clock.jump(datetime(2023, 8, 22, 16, 0))
+
+
+async def test_run_local_serves_the_web_chat_and_says_where(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``nhacviec run --local`` with a Telegram token set: the web chat on a free port,
+    the demo clock where asked, and no messenger started (no network is touched)."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                        http_port=0, telegram_token="123:not-a-real-token")
+    args = _parser().parse_args(["run", "--local", "--clock", "2023-08-17 08:00"])
+    assert web_mode(args, settings)
+    assert not web_mode(_parser().parse_args(["run"]), settings)  # a token: the messengers
+    assert web_mode(_parser().parse_args(["run"]), replace(settings, telegram_token=None))
+    listening = asyncio.Event()
+    ready = WebChat.ready
+
+    def announced(chat: WebChat, url: str) -> None:
+        ready(chat, url)
+        listening.set()
+
+    monkeypatch.setattr(WebChat, "ready", announced)
+    running = asyncio.create_task(_main(args, settings))
+    try:
+        async with asyncio.timeout(20):
+            await listening.wait()
+        printed = capsys.readouterr().out
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", printed)
+        assert found and "trình duyệt" in printed, printed
+        async with ClientSession() as session:
+            base = found.group(0)
+            async with session.get(base) as response:
+                assert response.status == 200 and "Bạn là ai?" in await response.text()
+            async with session.ws_connect(base + "ws") as ws:
+                hello = await ws.receive_json(timeout=10)
+                assert hello["demo"] and hello["clock"] == "2023-08-17T08:00"
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)  # as systemd stops it: handled, a clean stop
+        async with asyncio.timeout(20):
+            await running
