@@ -314,22 +314,29 @@ class WebChat:
                   message_id: str | None = None, language: str | None = None) -> None:
         """A message from ``persona`` (or the press of one of its buttons): handled,
         and the answers shown in its chat (or sent where they are addressed)."""
+        await self.say_as(persona.user_id, persona.chat_id, text, group=persona.group,
+                          choice=choice, message_id=message_id, language=language)
+
+    async def say_as(self, user_id: str, chat_id: str, text: str, *, group: bool = False,
+                     choice: str | None = None, message_id: str | None = None,
+                     language: str | None = None) -> None:
+        """As ``say``, for any user of this channel (a newcomer with no persona yet:
+        the cross-channel tests join by invite)."""
         incoming = Incoming(
-            channel=CHANNEL, chat_id=persona.chat_id, user_id=persona.user_id,
+            channel=CHANNEL, chat_id=chat_id, user_id=user_id,
             received_at=self.app.clock(), text=text,
-            chat_kind=ChatKind.GROUP if persona.group else ChatKind.PRIVATE,
-            display_name=persona.user_id, language_code=language, choice=choice,
-            message_id=message_id,
-            chat_title=persona.chat_id if persona.group else None)
-        here = Address(CHANNEL, persona.chat_id)
+            chat_kind=ChatKind.GROUP if group else ChatKind.PRIVATE,
+            display_name=user_id, language_code=language, choice=choice,
+            message_id=message_id, chat_title=chat_id if group else None)
+        here = Address(CHANNEL, chat_id)
         for reply in await self.app.router.handle(incoming):
             if reply.to is not None and reply.to != here:
                 await self.app.delivery.send(reply.to, reply)
             elif reply.edit and choice is not None and message_id is not None \
-                    and message_id in self._messages[persona.chat_id]:
-                await self._edit(persona.chat_id, message_id, reply)
+                    and message_id in self._messages[chat_id]:
+                await self._edit(chat_id, message_id, reply)
             else:
-                await self._send(persona.chat_id, reply)
+                await self._send(chat_id, reply)
 
     # --- showing ------------------------------------------------------------------------
 
