@@ -1,6 +1,6 @@
 """The ``nhacviec`` command.
 
-    nhacviec run                      start the bot (no token: the local terminal chat)
+    nhacviec run [--clock WHEN]       start the bot (no token, or --local: the web chat)
     nhacviec chat [--unit U|--admin]  the local terminal chat
     nhacviec due --unit U [--month YYYY-MM] [--json]
     nhacviec units list|resolve       the unit directory
@@ -28,10 +28,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
-from bot.app import App, running_app, utc_now
+from bot.app import App, Clock, running_app, utc_now
 from bot.channels.local import Persona, TerminalChat, read_stdin
+from bot.channels.web import DemoClock, WebChat
 from bot.cli import (
     CommandError,
     admin,
@@ -46,6 +49,7 @@ from bot.cli import (
     zalo,
 )
 from bot.config import Settings, SettingsError
+from bot.i18n import translator
 from bot.logs import configure_logging
 from bot.members import MemberRole
 from bot.runner import Service
@@ -58,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the bot")
-    run.add_argument("--local", action="store_true", help="the local chat even with tokens")
+    run.add_argument("--local", action="store_true",
+                     help="the local web chat even with tokens (the messengers stay off)")
+    run.add_argument("--clock", type=_local_moment, metavar="YYYY-MM-DDTHH:MM",
+                     help="the web chat's demo clock starts here (default: now)")
     chat = commands.add_parser("chat", help="chat with the bot in the terminal")
     for command in (run, chat):
         who = command.add_mutually_exclusive_group()
@@ -81,13 +88,42 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(app: App) -> None:
-    """Run on the messengers until SIGTERM or Ctrl-C; stop cleanly."""
+def _local_moment(raw: str) -> datetime:
+    try:
+        return datetime.fromisoformat(raw.replace(" ", "T"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date and time: {raw!r}") from None
+
+
+async def _serve(app: App, web: WebChat | None = None) -> None:
+    """Run on the messengers (or the web chat) until SIGTERM or Ctrl-C; stop cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await Service(app).run_until(stop)
+    await Service(app, web=web).run_until(stop)
+
+
+def web_mode(args: argparse.Namespace, settings: Settings) -> bool:
+    """``nhacviec run`` serves the local web chat with no messenger token, or when
+    told ``--local``."""
+    return args.command == "run" and (
+        args.local or not (settings.telegram_token or settings.zalo_token))
+
+
+def local_settings(settings: Settings) -> Settings:
+    """The web chat's settings: no messenger runs beside it, since it runs on the demo
+    clock and Telegram and Zalo must only ever see the real one."""
+    return replace(settings, telegram_token=None, zalo_token=None)
+
+
+def demo_clock(args: argparse.Namespace, settings: Settings) -> DemoClock:
+    start = getattr(args, "clock", None)
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=settings.timezone)
+    return DemoClock(start)
+
+
 
 
 def _persona(app: App, args: argparse.Namespace) -> Persona | None:
@@ -126,11 +162,19 @@ async def _main(args: argparse.Namespace, settings: Settings) -> None:
         else:
             await telegram.webhook(settings, args.action)
         return
-    async with running_app(settings, clock=utc_now) as app:
-        if args.command == "run" and (settings.telegram_token or settings.zalo_token) \
-                and not args.local:
+    local = web_mode(args, settings)
+    clock: Clock = utc_now
+    if local:
+        settings, clock = local_settings(settings), demo_clock(args, settings)
+    async with running_app(settings, clock=clock) as app:
+        if local:
+            t = translator(args.lang or settings.default_language)
+            await _serve(app, WebChat(app, announce=lambda url: print(t.gettext(
+                "Nhắc việc web chat: open {url} in a browser (Ctrl-C stops).").format(
+                    url=url), flush=True)))
+        elif args.command == "run":
             await _serve(app)
-        elif args.command in ("run", "chat"):
+        elif args.command == "chat":
             await _chat(app, args)
         elif args.command == "invite":
             await telegram.invite(app, args)

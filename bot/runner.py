@@ -15,6 +15,8 @@ from bot import metrics
 from bot.app import App
 from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram.sender import Sleep
+from bot.channels.web import CHANNEL as WEB_CHANNEL
+from bot.channels.web import WebChat
 from bot.channels.zalo.channel import WEBHOOK_PATH as ZALO_WEBHOOK_PATH
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.client import ZaloClient
@@ -57,7 +59,8 @@ async def outbox_backlog(app: App) -> tuple[int, float | None]:
 class Service:
     """Everything ``nhacviec run`` starts when a messenger token is set."""
 
-    def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, app: App, *, sleep: Sleep = asyncio.sleep,
+                 web: WebChat | None = None) -> None:
         settings = app.settings
         self.app = app
         self.http = HttpServer(settings.http_host, settings.http_port, self.health,
@@ -82,7 +85,14 @@ class Service:
             outbox_channels["zalo"] = self.zalo
             if webhook:
                 self.http.add_post(ZALO_WEBHOOK_PATH, self.zalo.handle_webhook)
+        # The local web chat (no token, or --local): its page, socket and pushes.
+        self.web = web
+        if web is not None:
+            web.add_routes(self.http.web)
+            outbox_channels[WEB_CHANNEL] = web
         self.scheduler = ReminderScheduler(app, outbox_channels, sleep=sleep)
+        if web is not None:
+            web.scheduler = self.scheduler
 
     async def health(self) -> dict[str, Any]:
         """What ``GET /healthz`` shows; ``status`` is "ok" (HTTP 200) unless the
@@ -139,6 +149,8 @@ class Service:
 
     async def start(self) -> None:
         await self.http.start()
+        if self.web is not None:
+            self.web.ready(self.http.url)
         if self.telegram is not None:
             await self.telegram.start()
         if self.zalo is not None:

@@ -1,8 +1,9 @@
 """One way to drive the bot as a person would, on every channel: Telegram (the real
 python-telegram-bot against the fake Bot API, buttons pressed), Zalo (the real
 ZaloClient against the fake platform, choices answered by number) and the local chat
-(the terminal channel, answered by number). ``tests/test_everywhere.py`` runs the
-same scenarios through each, so the channels cannot drift apart.
+(the terminal channel, answered by number) and the web chat (its buttons pressed,
+edits in place). ``tests/test_everywhere.py`` runs the same scenarios through each,
+so the channels cannot drift apart.
 
 Every driver speaks of users by name ("admin", "officer", …) and answers:
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from bot.app import App, running_app
 from bot.channels.local import TerminalChat
+from bot.channels.web import WebChat
 from bot.config import Settings
 from bot.scheduler import ReminderScheduler
 from tests.conversation_kit import outbox_delivered
@@ -37,7 +39,7 @@ from tests.telegram_harness import say as telegram_say
 from tests.zalo_harness import ADMIN as ZALO_ADMIN
 from tests.zalo_harness import ZaloHarness, zalo_bot
 
-CHANNELS = ("telegram", "zalo", "local")
+CHANNELS = ("telegram", "zalo", "local", "web")
 _OPTION = re.compile(r"\[(\d+)\] (.+?)(?=  \[\d+\] |$)")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -224,6 +226,55 @@ async def _no_input(prompt: str) -> str | None:
     return None
 
 
+# --- the web chat --------------------------------------------------------------------------
+
+class WebDriver(Driver):
+    """The web chat below its socket (``tests/test_web_chat.py`` tests the socket):
+    what it would write to each chat's pages, buttons pressed by their data."""
+
+    channel = "web"
+
+    def __init__(self, app: App, clock: Clock) -> None:
+        self.app, self.clock = app, clock
+        self.chat = WebChat(app)
+        self.scheduler = ReminderScheduler(app, {"web": self.chat})
+        self._frames: list[tuple[str, dict[str, Any]]] = []  # (chat, frame) as published
+        self._mark = 0
+        publish = self.chat._publish
+
+        async def recorded(chat_id: str, frame: dict[str, Any]) -> None:
+            self._frames.append((chat_id, frame))
+            await publish(chat_id, frame)
+
+        self.chat._publish = recorded  # type: ignore[method-assign]
+
+    def _to(self, user: str, since: int = 0) -> list[dict[str, Any]]:
+        return [frame for chat, frame in self._frames[since:] if chat == user]
+
+    async def say(self, user: str, text: str) -> None:
+        self._mark = len(self._frames)
+        await self.chat.say_as(user, user, text)
+
+    def latest(self, user: str) -> str:
+        return "\n".join("\n".join([html.unescape(_TAG.sub("", frame["html"])),
+                                     *(o["label"] for row in frame["options"] for o in row)])
+                         for frame in self._to(user, self._mark))
+
+    async def choose(self, user: str, label: str) -> None:
+        for frame in reversed(self._to(user)):
+            for row in frame["options"]:
+                for option in row:
+                    if option["label"] == label:
+                        self._mark = len(self._frames)
+                        await self.chat.say_as(user, user, "", choice=option["data"],
+                                               message_id=frame["id"])
+                        return
+        raise AssertionError(f"no button {label!r} for {user}")
+
+    async def drain(self) -> None:
+        await outbox_delivered(self.app, self.scheduler.worker.drain)
+
+
 @asynccontextmanager
 async def driver_for(channel: str, tmp_path: Path) -> AsyncIterator[Driver]:
     """A bot on ``channel`` with its admin known (they wrote first: /help)."""
@@ -241,9 +292,9 @@ async def driver_for(channel: str, tmp_path: Path) -> AsyncIterator[Driver]:
     else:
         clock = Clock()
         settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-                            admins=("local:admin",))
+                            admins=(f"{channel}:admin",))
         async with running_app(settings, clock=clock) as app:
-            driver = LocalDriver(app, clock)
+            driver = LocalDriver(app, clock) if channel == "local" else WebDriver(app, clock)
             await driver.say("admin", "/help")
             yield driver
 
