@@ -9,9 +9,7 @@ admin's card gets its summary exactly once.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,9 +22,9 @@ from bot.members import MemberRole
 from bot.units import UnitKind
 from bot.usecases.broadcasts import Content
 from tests.fakes.telegram_api import FakeTelegramApi
+from tests.reliability.bot_process import bot_process
 from tests.telegram_harness import START
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 150
 ADMIN = 9001
 UNITS = ("so-tp", "so-tc", "so-xd", "so-yt", "so-ct")
@@ -59,24 +57,14 @@ async def _prepare(url: str, api: FakeTelegramApi) -> int:
 @asynccontextmanager
 async def _bot(url: str, api: FakeTelegramApi, log: Path) -> AsyncIterator[
         asyncio.subprocess.Process]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NHACVIEC_")}
-    env |= {
+    settings = {
         "NHACVIEC_DATABASE_URL": url, "NHACVIEC_TELEGRAM_TOKEN": api.token,
         "NHACVIEC_TELEGRAM_API_URL": api.api_url, "NHACVIEC_ADMINS": f"telegram:{ADMIN}",
         "NHACVIEC_HTTP_PORT": "0", "NHACVIEC_OUTBOX_RATE": "200",
         "NHACVIEC_OUTBOX_LEASE_SECONDS": "2", "NHACVIEC_BROADCAST_PROGRESS_SECONDS": "0.5",
-        "PTB_TIMEDELTA": "1",
     }
-    with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=output,
-            stderr=output)
-        try:
-            yield process
-        finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                await process.wait()
+    async with bot_process(settings, log, left_running=signal.SIGTERM) as process:
+        yield process
 
 
 def _deliveries(api: FakeTelegramApi) -> Counter[int]:

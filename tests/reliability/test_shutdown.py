@@ -7,10 +7,8 @@ the process exits 0 — and the restarted process sends what was left, nobody tw
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,9 +24,9 @@ from storage import outbox as outbox_store
 from storage.models import OutboxMessage
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.telegram_updates import message_update
+from tests.reliability.bot_process import bot_process
 from tests.telegram_harness import START
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "shutdown-test-secret"
 ADMIN = 9001
 ASKER = 4242
@@ -64,24 +62,15 @@ async def _statuses(url: str) -> Counter[str]:
 @asynccontextmanager
 async def _bot(url: str, api: FakeTelegramApi, port: int, log: Path) -> AsyncIterator[
         asyncio.subprocess.Process]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NHACVIEC_")}
-    env |= {
+    settings = {
         "NHACVIEC_DATABASE_URL": url, "NHACVIEC_TELEGRAM_TOKEN": api.token,
         "NHACVIEC_TELEGRAM_API_URL": api.api_url, "NHACVIEC_ADMINS": f"telegram:{ADMIN}",
         "NHACVIEC_WEBHOOK_URL": "https://bot.example.gov.vn",
         "NHACVIEC_WEBHOOK_SECRET": SECRET, "NHACVIEC_HTTP_PORT": str(port),
-        "NHACVIEC_OUTBOX_RATE": "100", "NHACVIEC_LOG_FORMAT": "json", "PTB_TIMEDELTA": "1",
+        "NHACVIEC_OUTBOX_RATE": "100", "NHACVIEC_LOG_FORMAT": "json",
     }
-    with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=output,
-            stderr=output)
-        try:
-            yield process
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+    async with bot_process(settings, log, left_running=signal.SIGKILL) as process:
+        yield process
 
 
 async def _healthy(port: int) -> None:
