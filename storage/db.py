@@ -9,6 +9,7 @@ one scheduled job) owns the transaction::
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -60,9 +61,31 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if wal:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _use_wal(cursor)
         finally:
             cursor.close()
+
+
+WAL_ATTEMPTS = 40
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the database file to WAL (once: the mode is kept in the file). Two
+    processes opening a new database at once both try the switch; it needs an
+    exclusive lock, and SQLite's busy timeout does not cover it, so the loser is told
+    "database is locked" at once: it waits a little and looks again."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            row = cursor.fetchone()
+            if row and str(row[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, however adapted
+            if "locked" not in str(error) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(min(0.5, 0.02 * (attempt + 1)))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
