@@ -254,6 +254,25 @@ async def test_faults_are_used_in_order_and_per_chat(bot: Bot, api: FakeTelegram
     assert [call.status for call in api.calls_to("sendMessage")] == [429, 403, 429, 200]
 
 
+async def test_chaos_decides_per_request_after_scripted_faults(
+        bot: Bot, api: FakeTelegramApi) -> None:
+    asked: list[tuple[str, Any]] = []
+
+    def chaos(method: str, params: dict[str, Any]) -> Any:
+        asked.append((method, params.get("text")))
+        return "server_error" if params.get("text") == "b" else None
+
+    api.chaos = chaos
+    api.fail_next("sendMessage", "forbidden")
+    with pytest.raises(Forbidden):
+        await bot.send_message(USER, "a")  # scripted: chaos not asked
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER, "b")
+    await bot.send_message(USER, "c")
+    assert asked == [("sendMessage", "b"), ("sendMessage", "c")]
+    assert [call.status for call in api.calls_to("sendMessage")] == [403, 500, 200]
+
+
 async def test_flood_limits_answer_429_until_time_passes() -> None:
     now = [100.0]
     async with FakeTelegramApi(clock=lambda: now[0]) as api, make_bot(api) as bot:

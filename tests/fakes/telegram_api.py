@@ -118,6 +118,8 @@ class FakeTelegramApi:
         self._max_long_poll = max_long_poll
         self._faults = FaultScript()
         self._limits: FloodLimits | None = None
+        # Faults at random: asked about every request no scripted fault took.
+        self.chaos: Callable[[str, dict[str, Any]], FaultKind | None] | None = None
         self._changed = _Signal()
         self._closing = asyncio.Event()
         self._waiting_polls = 0
@@ -311,6 +313,9 @@ class FakeTelegramApi:
         if method is None:
             return self._answer(match["method"], params, at, _NOT_FOUND)
         fault = self._faults.take(method, params)
+        if fault is None and self.chaos is not None:
+            kind = self.chaos(method, params)
+            fault = Fault(method, kind) if kind is not None else None
         if fault is not None and fault.kind == "drop":
             if request.transport is not None:
                 request.transport.close()
