@@ -24,7 +24,7 @@ from bot.app import App
 from bot.channels.telegram.menus import set_menus
 from bot.channels.telegram.ratelimit import PriorityRateLimiter
 from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
-from bot.channels.telegram.translate import CHANNEL, to_incoming
+from bot.channels.telegram.translate import CHANNEL, to_incoming, well_typed
 from bot.i18n import translator
 from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
@@ -168,8 +168,8 @@ class TelegramChannel:
         body = await request.read()  # over the size cap: 413, raised by aiohttp
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) \
-                else None
+            update = Update.de_json(data, self.application.bot) \
+                if isinstance(data, dict) and well_typed(data) else None
         except Exception:  # PTB raises anything at all on a wrongly typed field
             update = None
         if update is None:

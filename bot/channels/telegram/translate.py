@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from telegram import Chat, ChatMember, Message, Update
@@ -34,6 +35,53 @@ def _membership_event(update: Update, received_at: datetime) -> Incoming | None:
                     chat_kind=_kind(change.chat), chat_title=change.chat.title,
                     display_name=change.from_user.full_name,
                     language_code=change.from_user.language_code, event=event)
+
+
+def _typed(node: object, fields: Mapping[str, type],
+           required: tuple[str, ...] = ("id",)) -> bool:
+    """``node`` is an object with its ``required`` fields, and its present ``fields``
+    have the given types."""
+    if not isinstance(node, dict) or any(node.get(key) is None for key in required):
+        return False
+    return all(node.get(key) is None or (isinstance(node[key], kind)
+                                         and (kind is bool or not isinstance(node[key], bool)))
+               for key, kind in fields.items())
+
+
+_CHAT = {"id": int, "type": str, "title": str}
+_USER = {"id": int, "is_bot": bool, "first_name": str, "last_name": str,
+         "username": str, "language_code": str}
+_MESSAGE = {"message_id": int, "date": int, "text": str, "caption": str,
+            "migrate_to_chat_id": int}
+
+
+def _message_typed(message: object) -> bool:
+    return (_typed(message, _MESSAGE, ("message_id",)) and isinstance(message, dict)
+            and _typed(message.get("chat"), _CHAT)
+            and (message.get("from") is None or _typed(message["from"], _USER)))
+
+
+def well_typed(data: dict[str, object]) -> bool:
+    """Whether a webhook body has the JSON types the Bot API documents for the fields
+    we read. PTB's ``de_json`` does not check them: a wrong type would fail later, in
+    the handler, as an error instead of a refused request."""
+    if not _typed(data, {"update_id": int}, ("update_id",)):
+        return False
+    for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        if kind in data and not _message_typed(data[kind]):
+            return False
+    if "callback_query" in data:
+        query = data["callback_query"]
+        if not (_typed(query, {"id": str, "data": str}) and isinstance(query, dict)
+                and _typed(query.get("from"), _USER)
+                and (query.get("message") is None or _message_typed(query["message"]))):
+            return False
+    if "my_chat_member" in data:
+        change = data["my_chat_member"]
+        if not (isinstance(change, dict) and _typed(change.get("chat"), _CHAT)
+                and _typed(change.get("from"), _USER)):
+            return False
+    return True
 
 
 def _addressed_elsewhere(text: str, bot_username: str | None) -> bool:
