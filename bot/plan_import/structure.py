@@ -170,16 +170,14 @@ def _unwrap(paragraphs: list[str], *, wrapped: bool = False) -> list[str]:
         # whose last line happens to fill the width is joined to the next: the cost
         # of reading a PDF, measured in the README).
         at_margin = wrapped and len(previous) >= full
+        # "kinh tế" at the margin, "- xã hội" on the next line: a dash, not a bullet.
+        dash = wrapped and re.match(r"[-–]\s+\S", text) is not None \
+            and text.lstrip("-– ")[:1].islower()
         open_before = bool(joined) and (
             not joined[-1].endswith((".", ":", ";", "./.")) or at_margin)
-        continues = (text[:1].islower() or (
-            at_margin and not joined[-1].isupper() and not _opens_entry(text))
-            # "kinh tế" at the margin, "- xã hội" on the next line: a dash, not a bullet.
-            or (wrapped and re.match(r"[-–]\s+\S", text) is not None
-                and text.lstrip("-– ")[:1].islower())) if joined else False
+        continues = bool(joined) and (text[:1].islower() or dash or (
+            at_margin and not joined[-1].isupper() and not _opens_entry(text)))
         previous = text
-        dash = wrapped and bool(re.match(r"[-–]\s+[^\W\d_]", text)) \
-            and text.lstrip("-– ")[:1].islower()
         if open_before and continues and (dash or not _starts_marker(text)):
             joined[-1] = f"{joined[-1]} {text}"
         else:
@@ -350,6 +348,10 @@ def _has_no_tasks(section: Node) -> bool:
                for words in _NO_TASK_SECTIONS) and "nhiem vu" not in heading
 
 
+def _child_id(prefix: str, number: int) -> str:
+    return f"{prefix}.{number}" if prefix else str(number)
+
+
 def _tasks(reader: _Reader, nodes: list[Node], prefix: str,
            inherited: Actors) -> Iterator[_Draft]:
     number = 0
@@ -370,7 +372,7 @@ def _tasks(reader: _Reader, nodes: list[Node], prefix: str,
             continue
         if node.marker in ("-", "+", ""):
             number += 1
-            base = f"{prefix}.{number}" if prefix else str(number)
+            base = _child_id(prefix, number)
         elif "." in node.marker:  # "2.2." under item 2: the marker has the item in it
             section = prefix.split(".")[0] if prefix and not prefix[0].isdigit() else ""
             base = f"{section}.{node.marker}" if section else node.marker
@@ -395,8 +397,8 @@ def _tasks(reader: _Reader, nodes: list[Node], prefix: str,
         groups = reader.segments(node, inherited)
         for index, group in enumerate(groups):
             if index:
-                number += 1
-                base = f"{prefix}.{number}" if prefix else str(number)
+                number += 1  # a second actor in the paragraph: the next entry's number
+                base = _child_id(prefix, number)
             for letter, draft in zip("abcdefghijklmnopqrstuvwxyz", group, strict=False):
                 code = base + letter if len(group) > 1 else base
                 yield _Draft(code, draft.text, draft.actors, draft.deadline, draft.labels)

@@ -62,8 +62,8 @@ _TWO_WORD_VERBS = frozenset(
         ("phat", "hanh"), ("lay", "y"), ("tiep", "thu"), ("hoan", "chinh"),
         ("thong", "nhat"), ("chap", "hanh"), ("phat", "trien"), ("thuc", "thi"),
         ("can", "cu"), ("du", "kien"), ("tong", "ra"), ("tiep", "can"),
-        ("ho", "tro"), ("van", "dong"), ("phat", "dong"), ("cham", "soc"),
-        ("uu", "tien"), ("tang", "thu"), ("kiem", "tra"), ("chiu", "trach"),
+        ("phat", "dong"), ("cham", "soc"),
+        ("tang", "thu"), ("chiu", "trach"),
         ("co", "nhiem"), ("la", "co"), ("la", "don"), ("la", "dau"),
     ))
 # Words a clause may open with before its actor: "Yêu cầu các chủ đầu tư …",
@@ -110,10 +110,6 @@ class Actors:
     coordinating: tuple[str, ...] = ()
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
 @lru_cache(maxsize=65536)
 def _fold_word(word: str) -> str:
     """One word folded; words repeat endlessly in a plan, so each is folded once."""
@@ -150,7 +146,7 @@ def _name_before_verb(text: str) -> str | None:
     with no unit."""
     if not _starts_like_a_unit(text):
         return None
-    words = _words(text)[:MAX_NAME_WORDS + 2]
+    words = text.split()[:MAX_NAME_WORDS + 2]
     if len(words) == 1:
         return text.rstrip(" ,;:")
     folded = [_fold_word(w) for w in words]

@@ -65,7 +65,7 @@ class ZaloChannel:
         self.sleep = sleep
         self.choices = ChoiceBook(app.sessions, CHANNEL)
         self.sender = ZaloSender(client, self.choices, files, clock=app.clock, sleep=sleep,
-                                 on_unreachable=self._unreachable,
+                                 on_unreachable=self.unreachable,
                                  language=app.settings.default_language)
         self.bot_id: str | None = None
         self.bot_name: str | None = None
@@ -223,9 +223,6 @@ class ZaloChannel:
         return outcome
 
     async def unreachable(self, chat_id: str) -> None:
-        await self._unreachable(chat_id)
-
-    async def _unreachable(self, chat_id: str) -> None:
         await self.app.usecases.groups.unreachable(CHANNEL, chat_id, self.app.clock())
 
 

@@ -30,7 +30,7 @@ from bot.channels.zalo.client import (
 from bot.choice_book import ChoiceBook
 from bot.file_shelf import FileShelf
 from bot.i18n import translator
-from bot.messages import Reply
+from bot.messages import Media, Reply
 from bot.outbox import Failed, Failure, Gone, Outcome, Retry, Sent
 from bot.rich import split_lines, to_plain
 
@@ -52,6 +52,12 @@ def texts_of(reply: Reply, choices: list[str], extra: list[str]) -> list[str]:
     if choices:
         text = f"{text}\n\n" + "\n".join(choices) if text else "\n".join(choices)
     return [chunk for chunk in split_lines(text, MAX_TEXT) if chunk.strip()]
+
+
+def _own_media(reply: Reply) -> Media | None:
+    """A photo Zalo holds can go again by its URL; another platform's media cannot."""
+    return reply.media if reply.media is not None and reply.media.channel == "zalo" \
+        else None
 
 
 def _count(reply: Reply) -> int:
@@ -88,8 +94,7 @@ class ZaloSender:
     async def _send(self, chat_id: str, reply: Reply, choices: list[str]) -> bool:
         picture, file_lines = await self._attachment(reply)
         texts = texts_of(reply, choices, file_lines)
-        media = reply.media if reply.media is not None and reply.media.channel == "zalo" \
-            else None
+        media = _own_media(reply)
         if media is not None:
             caption = texts.pop(0) if texts else None
             if not await self._photo(chat_id, media.file_id, caption):
@@ -155,8 +160,7 @@ class ZaloSender:
         lines = await self.choices.offer(chat_id, [o for row in reply.options for o in row],
                                          self.clock())
         texts = texts_of(reply, lines, [])
-        media = reply.media if reply.media is not None and reply.media.channel == "zalo" \
-            else None
+        media = _own_media(reply)
         try:
             if media is not None:
                 await self.client.send_photo(chat_id, media.file_id,
