@@ -19,6 +19,13 @@ line per command on stdout::
     {"cmd": "dump", "path": P, "classify": {LABEL: TEXT, …}}
                                   -> every message-sending call, written to P (with the
                                      first LABEL whose TEXT the message contains)
+    {"cmd": "burst", "webhook": URL, "secret": S, "users": [ids], "texts": [T, …],
+     "concurrency": 32, "timeout": 60, "sequential": false}
+                                  -> each user posts one update (texts taken in turn),
+                                     ``concurrency`` posts at a time, as fast as the
+                                     webhook answers (sequential: each once the last was
+                                     answered); then waits for an answer to every user:
+                                     when each was posted and first answered
     {"cmd": "cpu"}                -> this process's CPU seconds so far
     {"cmd": "quit"}
 
@@ -35,6 +42,7 @@ import itertools
 import json
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,10 +106,12 @@ class Load:
 
 
 async def post_update(api: FakeTelegramApi, session: aiohttp.ClientSession, webhook: str,
-                      secret: str, update: dict[str, Any]) -> tuple[float, int]:
+                      secret: str, update: dict[str, Any], *,
+                      register: bool = True) -> tuple[float, int]:
     """Post an update to the bot's webhook as Telegram does: when (monotonic) and the
     HTTP status it answered (0: no answer)."""
-    api.register_update(update)  # the chats, users and the pressed message, for edits
+    if register:
+        api.register_update(update)  # the chats, users and the pressed message, for edits
     headers = {SECRET_HEADER: secret, "Content-Type": "application/json"}
     body = json.dumps(update)
     at = time.monotonic()
@@ -114,6 +124,65 @@ async def post_update(api: FakeTelegramApi, session: aiohttp.ClientSession, webh
     return at, status
 
 
+async def _burst(api: FakeTelegramApi, command: dict[str, Any]) -> dict[str, Any]:
+    """Closed-loop load: ``concurrency`` posters take the next update as soon as the
+    webhook answered the last, so the bot is offered work as fast as it accepts it;
+    answers are counted here, where the bot sends them."""
+    users = [int(u) for u in command["users"]]
+    texts = [str(t) for t in command["texts"]]
+    updates = [message_update(texts[i % len(texts)], user_id=user, first_name="Cán bộ",
+                              update_id=next(_burst_ids))
+               for i, user in enumerate(users)]
+    for update in updates:
+        api.register_update(update)
+    first_call = len(api.calls)
+    posted: dict[int, float] = {}
+    statuses: list[int] = []
+    queue = iter(zip(users, updates, strict=True))
+    connector = aiohttp.TCPConnector(limit=int(command["concurrency"]))
+
+    sequential = bool(command.get("sequential"))
+
+    async def poster(session: aiohttp.ClientSession) -> None:
+        for user, update in queue:
+            seen = len(api.calls)
+            at, status = await post_update(api, session, command["webhook"],
+                                           command["secret"], update, register=False)
+            posted[user] = at
+            statuses.append(status)
+            if sequential:  # the next update only once this one is answered
+                await _answered(api, user, seen, at + float(command.get("timeout", 60)))
+
+    started = time.monotonic()
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(poster(session) for _ in range(int(command["concurrency"]))))
+    all_posted = time.monotonic()
+    answered: dict[int, float] = {}
+    deadline = started + float(command.get("timeout", 60))
+    seen = first_call
+    while len(answered) < len(users) and time.monotonic() < deadline:
+        calls = api.calls
+        for call in calls[seen:]:
+            chat = call.params.get("chat_id")
+            if call.method == "sendMessage" and call.ok and chat in posted \
+                    and int(chat) not in answered:
+                answered[int(chat)] = call.at_monotonic
+        seen = len(calls)
+        await asyncio.sleep(0.005)
+    return {"started": started, "all_posted": all_posted, "statuses": Counter(statuses),
+            "answers": [[user, posted[user], answered.get(user)] for user in users],
+            "calls": len(api.calls) - first_call}
+
+
+async def _answered(api: FakeTelegramApi, user: int, since: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if any(call.method == "sendMessage" and call.ok and call.params.get("chat_id") == user
+               for call in api.calls[since:]):
+            return
+        await asyncio.sleep(0.0005)
+
+
+_burst_ids = itertools.count(20_000_000)
 _press_ids = itertools.count(10_000_000)  # update ids apart from the /due traffic's
 
 
@@ -223,6 +292,8 @@ async def serve(limits: tuple[float, float, float] | None) -> None:
                     _say({"count": _count(api, command["text"])})
                 case "dump":
                     _say({"calls": _dump(api, command["path"], command.get("classify"))})
+                case "burst":
+                    _say(await _burst(api, command))
                 case "cpu":
                     _say({"seconds": time.process_time()})
                 case "quit":

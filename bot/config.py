@@ -176,6 +176,10 @@ class Settings:
     # Outbox sends per second per bot token, shared by every process: under
     # Telegram's 30/s, leaving room for replies to people.
     outbox_rate: float = 25.0
+    # Telegram messages per second per bot token in one process, answers included:
+    # Telegram's bulk limit (about 30). Higher only where Telegram allows it (paid
+    # broadcasts, up to 1,000) or for measuring the bot (bench.inbound).
+    telegram_overall_rate: float = 30.0
     # How long a worker holds the messages it took: after a crash, its last batch
     # waits this long before another worker sends it.
     outbox_lease_seconds: float = 120.0
@@ -251,6 +255,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "reminder_catchup_hours": _positive,
     "reminder_tick_seconds": _positive,
     "outbox_rate": _positive,
+    "telegram_overall_rate": _positive,
     "outbox_lease_seconds": _positive,
     "broadcast_progress_seconds": _positive,
 }

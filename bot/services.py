@@ -19,9 +19,11 @@ from bot.calendar import Month
 from bot.config import Settings
 from bot.matching import Match, UnitMatcher
 from bot.members import Member, MemberRole
+from bot.memo import Memo, Same
 from bot.plans import Plan, Task
 from bot.units import Directory
 from bot.workdays import WorkingCalendar
+from storage import hot_reads
 from storage import members as member_store
 from storage import plans as plan_store
 from storage import progress as progress_store
@@ -40,6 +42,9 @@ class Snapshot:
     tasks_by_id: dict[int, tuple[Plan, Task]]
 
 
+AGENDA_MEMO_SIZE = 1024  # (unit, month, day, progress) combinations kept
+
+
 def member_view(row: MemberRow) -> Member:
     return Member(
         id=row.id,
@@ -53,12 +58,21 @@ def member_view(row: MemberRow) -> Member:
     )
 
 
+def _member_from_record(record: hot_reads.MemberRecord) -> Member:
+    return Member(id=record.id, channel=record.channel, user_id=record.channel_user_id,
+                  unit_id=record.unit_id, role=MemberRole(record.role),
+                  language=record.language, display_name=record.display_name or "",
+                  chat_id=record.chat_id)
+
+
 class Services:
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
         self.sessions = sessions
         self._snapshot: Snapshot | None = None
         self._workdays: dict[str, WorkingCalendar] = {}
+        # Months computed, by everything they depend on (bot/memo.py).
+        self._agendas: Memo[Agenda] = Memo(AGENDA_MEMO_SIZE)
         self._calendar_changes: tuple[frozenset[date], frozenset[date]] = (
             frozenset(), frozenset())
         # The directory version the snapshot was loaded at (storage.units): another
@@ -153,6 +167,13 @@ class Services:
         learns a chat only when the person writes first) gets it stored, so pushes
         can reach them from now on."""
         async with self.sessions() as session:
+            # Every message asks this: a plain read first, the ORM only to change.
+            record = await hot_reads.member_record(session, channel, user_id)
+            if record is None:
+                return None
+            if (record.active or record.left_at is not None) \
+                    and (record.chat_id is not None or not private_chat):
+                return _member_from_record(record)
             row = await member_store.get_member(session, channel, user_id)
             if row is None:
                 return None
@@ -196,12 +217,14 @@ class Services:
     async def agenda(self, unit_id: str, month: Month, today: date) -> Agenda:
         unit_id = self.directory.successor(unit_id)
         async with self.sessions() as session:
-            ids = self.history_ids(unit_id)
-            done = await progress_store.done_tasks(session, ids)
-            reported = await progress_store.reported_cycles(session, ids, month.first,
-                                                             month.last)
-        return month_agenda(self.snapshot.plans, self.directory, unit_id, month, today,
-                            done=done, reported=reported)
+            progress = await hot_reads.unit_progress(session, self.history_ids(unit_id),
+                                                     month.first, month.last)
+        snapshot = self.snapshot
+        key = (Same(snapshot), unit_id, month, today, frozenset(progress.done),
+               frozenset(progress.reported))
+        return self._agendas.get(key) or self._agendas.put(key, month_agenda(
+            snapshot.plans, snapshot.directory, unit_id, month, today,
+            done=progress.done, reported=progress.reported))
 
     async def overdue(self, unit_id: str, today: date) -> list[AgendaItem]:
         unit_id = self.directory.successor(unit_id)

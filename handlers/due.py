@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from bot.agenda import Agenda
 from bot.calendar import Month
 from bot.intents import AskDue
+from bot.memo import Memo, Same
 from bot.messages import Option, Reply
 from bot.month_query import InvalidMonth, MonthAnswer, find_month, without_month
-from bot.rich import bold, italic, join, plain
+from bot.rich import Rich, bold, italic, join, plain
 from handlers.context import Context
 from handlers.due_view import View, render_agenda, render_overdue
 from handlers.replies import say
@@ -68,9 +70,19 @@ async def _target_unit(ctx: Context, unit_text: str, month: Month) -> str | list
     return say(ctx._("You can only see the tasks of your own unit."))
 
 
+# Rendered months: the same agenda (memoised by Services.agenda) in the same language
+# and calendar reads the same (bot/memo.py).
+_RENDERED: Memo[Rich] = Memo(1024)
+
+
+def _rendered(agenda: Agenda, view: View) -> Rich:
+    key = (Same(agenda), view.t.language, Same(view.directory), Same(view.workdays))
+    return _RENDERED.get(key) or _RENDERED.put(key, render_agenda(agenda, view))
+
+
 async def show_month(ctx: Context, unit_id: str, month: Month, *, edit: bool = False) -> Reply:
     agenda = await ctx.services.agenda(unit_id, month, ctx.today)
-    body = render_agenda(agenda, _view(ctx))
+    body = _rendered(agenda, _view(ctx))
     nav = (_month_option(ctx._("‹ previous month"), unit_id, month.previous()),
            _month_option(ctx._("next month ›"), unit_id, month.next()))
     return Reply(body, options=(nav,), edit=edit)

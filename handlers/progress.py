@@ -99,8 +99,8 @@ async def _store(ctx: Context, item: Updatable, text: str) -> list[Reply]:
         return say(reason + " " + ctx._("Please send it again."))
     assert ctx.member is not None
     stored = await ctx.progress.record(ctx.member, item, parsed, now=ctx.now,
-                                       message_id=ctx.incoming.message_id)
-    await ctx.conversations.done(ctx.incoming)
+                                       message_id=ctx.incoming.message_id,
+                                       ending=ctx.incoming)
     return [_confirmation(ctx, stored)]
 
 

@@ -10,9 +10,11 @@ from enum import Enum
 from bot.agenda import Role, assignments
 from bot.cycles import cycle_dates, cycle_for, is_periodic
 from bot.members import Member
+from bot.messages import Incoming
 from bot.plans import Plan, Task
 from bot.progress_text import ParsedUpdate, UpdateStatus
 from bot.services import Services
+from storage import conversations as state_store
 from storage import progress as progress_store
 from storage.models import Member as MemberRow
 
@@ -110,13 +112,20 @@ class ProgressBook:
         return replace(item, cycle=cycle)
 
     async def record(self, member: Member, item: Updatable, update: ParsedUpdate, *,
-                     now: datetime, message_id: str | None = None) -> StoredUpdate:
+                     now: datetime, message_id: str | None = None,
+                     ending: Incoming | None = None) -> StoredUpdate:
+        """Store the update; ``ending``: the conversation it answers (the step that
+        asked for it), ended in the same transaction — stored and asked again cannot
+        both happen, and one commit is half the cost of two."""
         assert member.unit_id is not None
         async with self.services.sessions.begin() as session:
             row = await progress_store.record_update(
                 session, task_id=item.task_id, unit_id=member.unit_id, member_id=member.id,
                 cycle=item.cycle, text=update.text, percent=update.percent,
                 status=update.status.value, at=now, channel_message_id=message_id)
+            if ending is not None:
+                await state_store.clear_state(session, ending.channel, ending.chat_id,
+                                              ending.user_id)
             return StoredUpdate(row.id, item, update.status, update.percent, update.text)
 
     async def undo(self, update_id: int, member: Member, now: datetime) -> UndoResult:

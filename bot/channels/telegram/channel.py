@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from aiolimiter import AsyncLimiter
 from telegram import Bot, ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -23,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.app import App
 from bot.channels.telegram.menus import set_menus
 from bot.channels.telegram.ratelimit import PriorityRateLimiter
+from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
 from bot.channels.telegram.translate import CHANNEL, to_incoming, well_typed
 from bot.i18n import translator
@@ -73,8 +75,12 @@ class TelegramChannel:
         builder = (ApplicationBuilder().token(settings.telegram_token)
                    .base_url(settings.telegram_api_url)
                    .base_file_url(file_url(settings.telegram_api_url))
+                   # aiohttp, not PTB's default HTTPX: bench.inbound (request.py).
+                   .request(AiohttpRequest())
+                   .get_updates_request(AiohttpRequest(read_timeout=None))
                    # Telegram's flood limits, answers to people before the outbox.
-                   .rate_limiter(PriorityRateLimiter())
+                   .rate_limiter(PriorityRateLimiter(
+                       overall=AsyncLimiter(settings.telegram_overall_rate, 1)))
                    # PTB hands updates over one by one, in order; the lanes below
                    # run chats side by side and each chat's messages in order.
                    .concurrent_updates(False))
