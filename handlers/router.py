@@ -163,10 +163,21 @@ class Router:
     def add_port(self, port: ChannelPort) -> None:
         self.ports[port.name] = port
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    def admit(self, incoming: Incoming) -> Verdict:
+        """The flood check, counted once per message: a channel that has database work
+        of its own to do before routing (Zalo's numbered choices) asks first and hands
+        the verdict to ``handle``; a dropped message then costs nothing."""
+        if incoming.event:
+            return Verdict.ALLOW
+        return self.throttle.check(f"{incoming.channel}:{incoming.user_id}",
+                                   incoming.received_at)
+
+    async def handle(self, incoming: Incoming, *,
+                     verdict: Verdict | None = None) -> list[Reply]:
+        """The replies to ``incoming``; ``verdict`` if ``admit`` was asked already."""
         started = time.perf_counter()
         try:
-            return await self._handle(incoming)
+            return await self._handle(incoming, verdict or self.admit(incoming))
         finally:
             # Counted whatever happened (a throttled or failed message was handled too);
             # the latency is the conversation layer's, the reply's send not included.
@@ -174,11 +185,9 @@ class Router:
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - started,
                                             channel=incoming.channel)
 
-    async def _handle(self, incoming: Incoming) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, verdict: Verdict) -> list[Reply]:
         services = self.app.services
         now = incoming.received_at.astimezone(services.settings.timezone)
-        verdict = Verdict.ALLOW if incoming.event else self.throttle.check(
-            f"{incoming.channel}:{incoming.user_id}", now)
         if verdict is Verdict.DROP:
             return []
         member = await services.member(

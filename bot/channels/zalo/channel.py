@@ -39,6 +39,7 @@ from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
 from bot.outbox import Outcome, Sent, Sleep
 from bot.ports import DownloadError
 from bot.rich import plain
+from bot.throttle import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,10 @@ class ZaloChannel:
                                groups=self.app.settings.zalo_groups)
         if incoming is None:
             return
-        if not incoming.text.lstrip().startswith("/"):
+        # The flood check first: a dropped message reads no numbered choice (and is not
+        # told they expired), so a flood costs no database work.
+        verdict = self.app.router.admit(incoming)
+        if verdict is Verdict.ALLOW and not incoming.text.lstrip().startswith("/"):
             picked = await self.choices.pick(incoming.chat_id, incoming.text, now)
             if isinstance(picked, Expired):
                 member = await self.app.services.member(CHANNEL, incoming.user_id)
@@ -195,7 +199,9 @@ class ZaloChannel:
                 return
             if picked is not None:
                 incoming = _chosen(incoming, picked)
-        replies = await self.app.router.handle(incoming)
+        replies = await self.app.router.handle(incoming, verdict=verdict)
+        if verdict is Verdict.DROP:
+            return  # no answer: not even the empty one that ends the last offer (a write)
         await self.dispatch(incoming, replies)
 
     # --- sending ------------------------------------------------------------------------
