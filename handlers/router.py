@@ -164,23 +164,35 @@ class Router:
         self.ports[port.name] = port
 
     def admit(self, incoming: Incoming) -> Verdict:
-        """The flood check, counted once per message: a channel that has database work
-        of its own to do before routing (Zalo's numbered choices) asks first and hands
-        the verdict to ``handle``; a dropped message then costs nothing."""
+        """The flood check, once per message, as it arrives: the channels ask before
+        queueing it in the chat's lane and hand the verdict to ``handle``. A dropped
+        message (``DROP``: counted here, as handled) is then never queued, and costs
+        no database work. Checked when handled instead, a flood first filled its chat's
+        lane to the bound (100 updates held; the answers drain at Telegram's pace of
+        about one a second into a chat), every message past it was dropped there with
+        a log line each, and the notice came some 20 s late (bench.flood)."""
         if incoming.event:
             return Verdict.ALLOW
-        return self.throttle.check(f"{incoming.channel}:{incoming.user_id}",
-                                   incoming.received_at)
+        verdict = self.throttle.check(f"{incoming.channel}:{incoming.user_id}",
+                                      incoming.received_at)
+        if verdict is Verdict.DROP:
+            metrics.UPDATES.inc(channel=incoming.channel)
+        return verdict
 
     async def handle(self, incoming: Incoming, *,
                      verdict: Verdict | None = None) -> list[Reply]:
         """The replies to ``incoming``; ``verdict`` if ``admit`` was asked already."""
+        if verdict is None:
+            verdict = self.admit(incoming)
+        if verdict is Verdict.DROP:
+            return []
         started = time.perf_counter()
         try:
-            return await self._handle(incoming, verdict or self.admit(incoming))
+            return await self._handle(incoming, verdict)
         finally:
-            # Counted whatever happened (a throttled or failed message was handled too);
-            # the latency is the conversation layer's, the reply's send not included.
+            # Counted whatever happened (a failed message was handled too; a dropped
+            # one was counted by admit); the latency is the conversation layer's, the
+            # reply's send not included.
             metrics.UPDATES.inc(channel=incoming.channel)
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - started,
                                             channel=incoming.channel)
@@ -188,8 +200,6 @@ class Router:
     async def _handle(self, incoming: Incoming, verdict: Verdict) -> list[Reply]:
         services = self.app.services
         now = incoming.received_at.astimezone(services.settings.timezone)
-        if verdict is Verdict.DROP:
-            return []
         member = await services.member(
             incoming.channel, incoming.user_id,
             private_chat=incoming.chat_id if incoming.chat_kind is ChatKind.PRIVATE else None)

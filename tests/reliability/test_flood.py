@@ -5,9 +5,9 @@ one message tells them to slow down, the rest are dropped without a reply and wi
 a database write; the flooder's backlog stays bounded; the others get their answers;
 once the minute is over the flooder is served again.
 
-Time is the harness's clock, moved by the test; the throttle reads it when a message
-is handled. Every flood message is handled within 60 simulated seconds of the first,
-so the verdicts do not depend on how the loop interleaves posting and handling."""
+Time is the harness's clock, moved by the test; the throttle reads it as a message
+arrives. Every flood message arrives within 60 simulated seconds of the first, so the
+verdicts do not depend on how the loop interleaves posting and handling."""
 
 from __future__ import annotations
 
@@ -176,8 +176,10 @@ async def test_a_flood_is_throttled_and_the_others_are_served(tg: Harness) -> No
     assert writes == []
     assert await rows(tg.app, ProgressUpdate) == progress_before + allowed_updates
     assert await rows(tg.app, OutboxMessage) == outbox_before
-    # The flooder's backlog in the bot never passed the lane's bound, and is gone now.
-    assert backlog and max(backlog) <= MAX_BACKLOG
+    # Checked as they arrive, the dropped messages were never queued: the flooder's lane
+    # held the notice at most (checked when handled, they queued up to the lane's bound
+    # of MAX_BACKLOG, 43 here, 100 in bench.flood), and is gone now.
+    assert backlog and max(backlog) <= 1 < MAX_BACKLOG
     assert channel.lanes.backlog(FLOODER) == 0 and channel.lanes.busy == 0
     # Every other officer got an answer to each /due, and no warning.
     for user in OTHERS:
@@ -236,7 +238,7 @@ async def test_a_zalo_flood_is_throttled_too(zl: ZaloHarness) -> None:
     # the dropped part (before the fix: a DELETE each, 122 in this test).
     assert len(writes) == 1 + 5 and all("choice_offers" in w for w in writes)
     assert await rows(zl.app, ProgressUpdate) == progress
-    assert max(backlog) <= MAX_BACKLOG
+    assert max(backlog, default=0) <= 1  # the notice; before: the lane's bound, full
     theirs = zl.texts_to(Z_OTHER)
     assert len(theirs) == 5 and all(DUE_ANSWER in text for text in theirs)
     zl.clock.advance(timedelta(seconds=60))

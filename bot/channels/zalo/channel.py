@@ -149,14 +149,21 @@ class ZaloChannel:
             self._seen[key] = None
             if len(self._seen) > SEEN_EVENTS:
                 self._seen.popitem(last=False)
-        message = event.get("message")
-        chat = message.get("chat") if isinstance(message, dict) else None
-        lane = str(chat.get("id")) if isinstance(chat, dict) else None
+        now = self.app.clock()
+        incoming = to_incoming(event, now, bot_id=self.bot_id, bot_name=self.bot_name,
+                               groups=self.app.settings.zalo_groups)
+        self.last_contact = now.isoformat()
+        if incoming is None:
+            return False
+        # The flood check as it arrives: a dropped message is not even queued.
+        verdict = self.app.router.admit(incoming)
+        if verdict is Verdict.DROP:
+            return False
 
         async def job() -> None:
-            await self._handle(event)
+            await self._handle(incoming, verdict)
 
-        return self.lanes.submit(lane, job)
+        return self.lanes.submit(incoming.chat_id, job)
 
     async def _poll(self) -> None:
         failures = 0
@@ -178,16 +185,8 @@ class ZaloChannel:
         """Return once every accepted event has been handled (tests, shutdown)."""
         await self.lanes.idle()
 
-    async def _handle(self, event: dict[str, Any]) -> None:
+    async def _handle(self, incoming: Incoming, verdict: Verdict) -> None:
         now = self.app.clock()
-        self.last_contact = now.isoformat()
-        incoming = to_incoming(event, now, bot_id=self.bot_id, bot_name=self.bot_name,
-                               groups=self.app.settings.zalo_groups)
-        if incoming is None:
-            return
-        # The flood check first: a dropped message reads no numbered choice (and is not
-        # told they expired), so a flood costs no database work.
-        verdict = self.app.router.admit(incoming)
         if verdict is Verdict.ALLOW and not incoming.text.lstrip().startswith("/"):
             picked = await self.choices.pick(incoming.chat_id, incoming.text, now)
             if isinstance(picked, Expired):
@@ -200,8 +199,6 @@ class ZaloChannel:
             if picked is not None:
                 incoming = _chosen(incoming, picked)
         replies = await self.app.router.handle(incoming, verdict=verdict)
-        if verdict is Verdict.DROP:
-            return  # no answer: not even the empty one that ends the last offer (a write)
         await self.dispatch(incoming, replies)
 
     # --- sending ------------------------------------------------------------------------
