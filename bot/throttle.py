@@ -33,8 +33,20 @@ class Throttle:
         self.per = per
         self._max_tracked = max_tracked
         self._windows: dict[str, _Window] = {}
+        self._next_sweep: datetime | None = None
+
+    @property
+    def tracked(self) -> int:
+        """Users with a window in memory: at most those who wrote within the last
+        ``per`` or two (idle ones are swept once per ``per``), and never more than
+        ``max_tracked``."""
+        return len(self._windows)
 
     def check(self, key: str, now: datetime) -> Verdict:
+        if self._next_sweep is None or now >= self._next_sweep:
+            # Once a window: a user who wrote once, weeks ago, holds no memory.
+            self._forget_idle(now)
+            self._next_sweep = now + self.per
         window = self._windows.get(key)
         if window is None:
             if len(self._windows) >= self._max_tracked:
