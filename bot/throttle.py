@@ -63,6 +63,14 @@ class Throttle:
         window.warned = True
         return Verdict.WARN
 
+    def dropping(self, key: str, now: datetime) -> bool:
+        """Whether ``check`` would say DROP now (over the limit, and told so), without
+        checking: a channel may ask before it even decodes the message."""
+        window = self._windows.get(key)
+        if window is None or not window.warned:
+            return False
+        return sum(1 for at in window.times if now - at < self.per) >= self.limit
+
     def _forget_idle(self, now: datetime) -> None:
         """Bound memory: drop the users whose window is empty by now."""
         idle = [k for k, w in self._windows.items()

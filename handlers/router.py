@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 
 from bot import metrics
 from bot.intents import AskDue, AskHelp, AskOverdue, detect_intent
@@ -178,6 +179,15 @@ class Router:
         if verdict is Verdict.DROP:
             metrics.UPDATES.inc(channel=incoming.channel)
         return verdict
+
+    def dropping(self, channel: str, user_id: str, now: datetime) -> bool:
+        """Whether a message from ``user_id`` would be dropped now (counted, as
+        ``admit`` counts a drop): the Telegram webhook asks before it decodes the
+        update, which is most of what a dropped message costs (bench.flood)."""
+        if self.throttle.dropping(f"{channel}:{user_id}", now):
+            metrics.UPDATES.inc(channel=channel)
+            return True
+        return False
 
     async def handle(self, incoming: Incoming, *,
                      verdict: Verdict | None = None) -> list[Reply]:

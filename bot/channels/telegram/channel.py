@@ -24,7 +24,7 @@ from bot.app import App
 from bot.channels.telegram.menus import set_menus
 from bot.channels.telegram.ratelimit import PriorityRateLimiter
 from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
-from bot.channels.telegram.translate import CHANNEL, to_incoming, well_typed
+from bot.channels.telegram.translate import CHANNEL, sender_id, to_incoming, well_typed
 from bot.i18n import translator
 from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
@@ -169,8 +169,12 @@ class TelegramChannel:
         body = await request.read()  # over the size cap: 413, raised by aiohttp
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.application.bot) \
-                if isinstance(data, dict) and well_typed(data) else None
+            typed = isinstance(data, dict) and well_typed(data)
+            sender = sender_id(data) if typed else None
+            if sender is not None and self.app.router.dropping(CHANNEL, sender,
+                                                               self.app.clock()):
+                return web.Response(text="ok")  # a flood: not even decoded (Router.admit)
+            update = Update.de_json(data, self.application.bot) if typed else None
         except Exception:  # PTB raises anything at all on a wrongly typed field
             update = None
         if update is None:
