@@ -13,6 +13,11 @@ line per command on stdout::
     {"cmd": "load", "webhook": URL, "secret": S, "users": [ids], "rate": 5,
      "exclude": TEXT}               (optional: messages containing TEXT are no answer)
     {"cmd": "stop_load", "path": P} -> each post and its first answer, written to P
+    {"cmd": "flood", "webhook": URL, "secret": S, "user": ID, "unit": U, "rate": 50}
+                                  -> one officer posting everything a person can send
+                                     (/due, free text, /update, buttons real and forged),
+                                     open-loop at ``rate`` a second, beside the load
+    {"cmd": "stop_flood"}         -> how many flood posts, and their HTTP statuses
     {"cmd": "press", "webhook": URL, "secret": S, "user": ID, "data": D,
      "message_id": M, "message_text": T} -> when a button press was posted, and the status
     {"cmd": "count", "text": TEXT} -> successful messages so far containing TEXT
@@ -89,20 +94,48 @@ class Load:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
+    def update_for(self, user: int, update_id: int) -> dict[str, Any]:
+        return message_update(self.text, user_id=user, first_name="Cán bộ",
+                              update_id=update_id)
+
     async def _post(self, session: aiohttp.ClientSession, user: int) -> None:
-        update = message_update(self.text, user_id=user, first_name="Cán bộ",
-                                update_id=next(self._ids))
+        update = self.update_for(user, next(self._ids))
         at, status = await post_update(self.api, session, self.webhook, self.secret, update)
         self.posts.append((user, at, status))
 
-    async def stop(self) -> None:
+    async def stop(self, linger: float = DRAIN_REPLIES) -> None:
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=DRAIN_REPLIES)
-        await asyncio.sleep(DRAIN_REPLIES)  # answers to the last posts are on their way
+        await asyncio.sleep(linger)  # answers to the last posts are on their way
+
+
+FLOOD_IDS = 50_000_000  # update ids apart from the /due traffic's and the presses'
+
+
+@dataclass
+class Flood(Load):
+    """One officer sending everything a person can send, in turn: /due, a question in
+    words, a progress update, the month's real "next" button under message 1, a forged
+    button (another unit's month, an undo of nothing), small talk."""
+
+    unit: str = "so-tp"
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(FLOOD_IDS)
+
+    def update_for(self, user: int, update_id: int) -> dict[str, Any]:
+        kind = update_id % 6
+        if kind in (3, 4):
+            data = f"due:{self.unit}:2023-09" if kind == 3 else \
+                ("due:so-khdt:2023-09" if update_id % 12 == 4 else "undo:999999")
+            return callback_update(data, user_id=user, message_id=1, update_id=update_id)
+        text = {0: "/due", 1: "thang 8 phai nop gi", 2: f"/update III.2 xong {update_id % 100}%",
+                5: "xin chào, cho hỏi chút"}[kind]
+        return message_update(text, user_id=user, first_name="Cán bộ", update_id=update_id)
 
 
 async def post_update(api: FakeTelegramApi, session: aiohttp.ClientSession, webhook: str,
@@ -270,6 +303,7 @@ async def serve(limits: tuple[float, float, float] | None) -> None:
             api.enforce_limits(*limits)
         _say({"api_url": api.api_url, "token": api.token})
         load: Load | None = None
+        flood: Flood | None = None
         while line := await commands.readline():
             command = json.loads(line)
             match command["cmd"]:
@@ -286,6 +320,19 @@ async def serve(limits: tuple[float, float, float] | None) -> None:
                         answers = _answers(api, load)
                     _write(command["path"], answers)
                     _say({"answers": len(answers)})
+                case "flood":
+                    flood = Flood(api, command["webhook"], command["secret"],
+                                  [int(command["user"])], float(command["rate"]),
+                                  unit=str(command["unit"]))
+                    flood.start()
+                    _say({"ok": True})
+                case "stop_flood":
+                    posts: list[tuple[int, float, int]] = []
+                    if flood is not None:
+                        await flood.stop(linger=0)
+                        posts, flood = flood.posts, None
+                    _say({"posts": len(posts),
+                          "statuses": dict(Counter(str(status) for _, _, status in posts))})
                 case "press":
                     _say(await _press(api, command))
                 case "count":

@@ -56,6 +56,11 @@ class Lanes:
             if not self._queues:
                 self._idle.set()
 
+    def backlog(self, key: Hashable) -> int:
+        """Jobs waiting in ``key``'s lane (the one running not counted)."""
+        queue = self._queues.get(key)
+        return len(queue) if queue is not None else 0
+
     @property
     def busy(self) -> int:
         """Lanes with work in them."""

@@ -33,8 +33,20 @@ class Throttle:
         self.per = per
         self._max_tracked = max_tracked
         self._windows: dict[str, _Window] = {}
+        self._next_sweep: datetime | None = None
+
+    @property
+    def tracked(self) -> int:
+        """Users with a window in memory: at most those who wrote within the last
+        ``per`` or two (idle ones are swept once per ``per``), and never more than
+        ``max_tracked``."""
+        return len(self._windows)
 
     def check(self, key: str, now: datetime) -> Verdict:
+        if self._next_sweep is None or now >= self._next_sweep:
+            # Once a window: a user who wrote once, weeks ago, holds no memory.
+            self._forget_idle(now)
+            self._next_sweep = now + self.per
         window = self._windows.get(key)
         if window is None:
             if len(self._windows) >= self._max_tracked:
@@ -50,6 +62,14 @@ class Throttle:
             return Verdict.DROP
         window.warned = True
         return Verdict.WARN
+
+    def dropping(self, key: str, now: datetime) -> bool:
+        """Whether ``check`` would say DROP now (over the limit, and told so), without
+        checking: a channel may ask before it even decodes the message."""
+        window = self._windows.get(key)
+        if window is None or not window.warned:
+            return False
+        return sum(1 for at in window.times if now - at < self.per) >= self.limit
 
     def _forget_idle(self, now: datetime) -> None:
         """Bound memory: drop the users whose window is empty by now."""

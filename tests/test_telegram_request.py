@@ -88,7 +88,7 @@ async def test_a_slow_answer_is_timed_out(server: tuple[str, list[dict[str, obje
 
 async def test_no_server_is_a_network_error() -> None:
     async with AiohttpRequest() as request:
-        with pytest.raises(NetworkError, match="aiohttp.ClientConnectorError"):
+        with pytest.raises(NetworkError, match=r"aiohttp\.ClientConnectorError"):
             await request.do_request("http://127.0.0.1:9/getMe", "POST", None)
 
 

@@ -30,3 +30,27 @@ def test_memory_is_bounded() -> None:
     for i in range(1000):
         throttle.check(f"user{i}", T0 + timedelta(minutes=i))
     assert len(throttle._windows) <= 100
+
+
+def test_idle_users_are_forgotten_within_two_windows() -> None:
+    """Memory follows the users of the last minute or two, not everyone who ever
+    wrote (before: every user stayed until 100,000 were tracked)."""
+    throttle = Throttle(limit=2, per=timedelta(minutes=1))
+    for i in range(1000):  # a new user every 10 s, for almost three hours
+        throttle.check(f"user{i}", T0 + timedelta(seconds=10 * i))
+        assert throttle.tracked <= 13  # two minutes' worth of users, and the new one
+    # Forgetting an idle user forgets nothing that matters: their window was empty.
+    late = T0 + timedelta(seconds=10 * 1000)
+    assert throttle.check("user0", late) is Verdict.ALLOW
+
+
+def test_dropping_says_what_check_would_without_checking() -> None:
+    throttle = Throttle(limit=2, per=timedelta(minutes=1))
+    times = [T0 + timedelta(seconds=i) for i in range(5)]
+    seen = []
+    for at in times:
+        seen.append((throttle.dropping("a", at), throttle.check("a", at)))
+    assert seen == [(False, Verdict.ALLOW), (False, Verdict.ALLOW), (False, Verdict.WARN),
+                    (True, Verdict.DROP), (True, Verdict.DROP)]
+    assert not throttle.dropping("a", T0 + timedelta(seconds=60))  # room again
+    assert not throttle.dropping("b", T0)

@@ -26,13 +26,14 @@ from bot.channels.telegram.menus import set_menus
 from bot.channels.telegram.ratelimit import PriorityRateLimiter
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import Sleep, TelegramSender, deliver_once
-from bot.channels.telegram.translate import CHANNEL, to_incoming, well_typed
+from bot.channels.telegram.translate import CHANNEL, sender_id, to_incoming, well_typed
 from bot.i18n import translator
 from bot.lanes import Lanes
 from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
 from bot.outbox import Outcome, Sent
 from bot.ports import DownloadError
 from bot.rich import to_plain
+from bot.throttle import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +175,12 @@ class TelegramChannel:
         body = await request.read()  # over the size cap: 413, raised by aiohttp
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.application.bot) \
-                if isinstance(data, dict) and well_typed(data) else None
+            typed = isinstance(data, dict) and well_typed(data)
+            sender = sender_id(data) if typed else None
+            if sender is not None and self.app.router.dropping(CHANNEL, sender,
+                                                               self.app.clock()):
+                return web.Response(text="ok")  # a flood: not even decoded (Router.admit)
+            update = Update.de_json(data, self.application.bot) if typed else None
         except Exception:  # PTB raises anything at all on a wrongly typed field
             update = None
         if update is None:
@@ -194,10 +199,19 @@ class TelegramChannel:
         """Hand the update to its chat's lane and return at once."""
         chat, user = update.effective_chat, update.effective_user
         lane = chat.id if chat else user.id if user else None
+        # The flood check as it arrives (Router.admit): a dropped update is not queued.
+        try:
+            incoming = to_incoming(update, self.app.clock(), self.username)
+        except Exception:
+            incoming = None  # _handle meets the failure again, and answers it
+        verdict = self.app.router.admit(incoming) if incoming is not None else None
+        if verdict is Verdict.DROP:
+            self._finished_one()
+            return
 
         async def job() -> None:
             try:
-                await self._handle(update)
+                await self._handle(update, incoming, verdict)
             finally:
                 self._finished_one()
 
@@ -210,15 +224,16 @@ class TelegramChannel:
             if self._in_flight == 0:
                 self._settled.set()
 
-    async def _handle(self, update: Update) -> None:
+    async def _handle(self, update: Update, incoming: Incoming | None,
+                      verdict: Verdict | None) -> None:
         self.last_contact = self.app.clock().isoformat()
         query = update.callback_query
         replies: list[Reply] = []
-        incoming = None
         try:
-            incoming = to_incoming(update, self.app.clock(), self.username)
+            if incoming is None:  # nothing to act on, or to_incoming failed: again here
+                incoming = to_incoming(update, self.app.clock(), self.username)
             if incoming is not None:
-                replies = await self.app.router.handle(incoming)
+                replies = await self.app.router.handle(incoming, verdict=verdict)
         finally:
             if query is not None:
                 # Always answered, so the spinner stops; a notice is its pop-up.

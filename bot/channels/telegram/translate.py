@@ -84,6 +84,20 @@ def well_typed(data: dict[str, object]) -> bool:
     return True
 
 
+def sender_id(data: dict[str, object]) -> str | None:
+    """Who sent a well-typed update's message or button press, read from the JSON
+    before decoding it; None for anything else (a membership change, a migration:
+    events, never throttled)."""
+    for kind in ("message", "callback_query"):
+        node = data.get(kind)
+        if isinstance(node, dict):
+            sender = node.get("from")
+            if node.get("migrate_to_chat_id") is None and isinstance(sender, dict):
+                return str(sender["id"])
+            return None
+    return None
+
+
 def _addressed_elsewhere(text: str, bot_username: str | None) -> bool:
     """"/due@OtherBot" in a group is for another bot: not ours to answer."""
     head = text.split(maxsplit=1)[0] if text.startswith("/") else ""

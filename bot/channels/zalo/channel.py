@@ -39,6 +39,7 @@ from bot.messages import Address, Incoming, Media, Reply, reply_from_payload
 from bot.outbox import Outcome, Sent, Sleep
 from bot.ports import DownloadError
 from bot.rich import plain
+from bot.throttle import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +149,21 @@ class ZaloChannel:
             self._seen[key] = None
             if len(self._seen) > SEEN_EVENTS:
                 self._seen.popitem(last=False)
-        message = event.get("message")
-        chat = message.get("chat") if isinstance(message, dict) else None
-        lane = str(chat.get("id")) if isinstance(chat, dict) else None
+        now = self.app.clock()
+        incoming = to_incoming(event, now, bot_id=self.bot_id, bot_name=self.bot_name,
+                               groups=self.app.settings.zalo_groups)
+        self.last_contact = now.isoformat()
+        if incoming is None:
+            return False
+        # The flood check as it arrives: a dropped message is not even queued.
+        verdict = self.app.router.admit(incoming)
+        if verdict is Verdict.DROP:
+            return False
 
         async def job() -> None:
-            await self._handle(event)
+            await self._handle(incoming, verdict)
 
-        return self.lanes.submit(lane, job)
+        return self.lanes.submit(incoming.chat_id, job)
 
     async def _poll(self) -> None:
         failures = 0
@@ -177,14 +185,9 @@ class ZaloChannel:
         """Return once every accepted event has been handled (tests, shutdown)."""
         await self.lanes.idle()
 
-    async def _handle(self, event: dict[str, Any]) -> None:
+    async def _handle(self, incoming: Incoming, verdict: Verdict) -> None:
         now = self.app.clock()
-        self.last_contact = now.isoformat()
-        incoming = to_incoming(event, now, bot_id=self.bot_id, bot_name=self.bot_name,
-                               groups=self.app.settings.zalo_groups)
-        if incoming is None:
-            return
-        if not incoming.text.lstrip().startswith("/"):
+        if verdict is Verdict.ALLOW and not incoming.text.lstrip().startswith("/"):
             picked = await self.choices.pick(incoming.chat_id, incoming.text, now)
             if isinstance(picked, Expired):
                 member = await self.app.services.member(CHANNEL, incoming.user_id)
@@ -195,7 +198,7 @@ class ZaloChannel:
                 return
             if picked is not None:
                 incoming = _chosen(incoming, picked)
-        replies = await self.app.router.handle(incoming)
+        replies = await self.app.router.handle(incoming, verdict=verdict)
         await self.dispatch(incoming, replies)
 
     # --- sending ------------------------------------------------------------------------
