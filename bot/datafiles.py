@@ -27,11 +27,21 @@ class DataFileError(ValueError):
     pass
 
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, read ten
+# times faster — the pure-Python one was a fifth of every start-up (and so of every
+# restart after a crash) just to read the unit directory and the seed plan.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
+
 def _read_yaml(path: Path | None, default_name: str) -> tuple[str, Any]:
     if path is None:
         text = resources.files(DATA_PACKAGE).joinpath(default_name).read_text("utf-8")
-        return default_name, yaml.safe_load(text)
-    return str(path), yaml.safe_load(path.read_text("utf-8"))
+        return default_name, load_yaml(text)
+    return str(path), load_yaml(path.read_text("utf-8"))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from importlib import resources
 
-from bot.datafiles import load_directory
+import pytest
+import yaml
+
+from bot.datafiles import DATA_PACKAGE, SEED_PLAN_FILE, UNITS_FILE, load_directory, load_yaml
 from bot.units import Directory, DirectoryError, Unit, UnitKind
 
 DIRECTORY = load_directory()
@@ -73,3 +76,11 @@ def test_bad_directories_are_refused() -> None:
         Directory(loop).expand("x")
     with pytest.raises(DirectoryError, match="unknown unit"):
         DIRECTORY.get("no-such-unit")
+
+
+def test_the_data_files_read_the_same_with_either_yaml_loader() -> None:
+    """Start-up reads them with libyaml's loader when there is one: what it reads must
+    be what the pure-Python safe loader reads."""
+    for name in (UNITS_FILE, SEED_PLAN_FILE):
+        text = resources.files(DATA_PACKAGE).joinpath(name).read_text("utf-8")
+        assert load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)

@@ -11,14 +11,12 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.audience import CycleRef
 from bot.cycles import Cycle, cycle_dates, cycle_for, is_periodic
 from bot.exports.chart import report_chart
 from bot.exports.csv import report_csv
-from bot.exports.docx import Issuer, report_docx
-from bot.exports.xlsx import report_xlsx
 from bot.i18n import translator
 from bot.messages import Attachment, Reply, reply_to_payload
 from bot.plans import Plan, Task
@@ -40,6 +38,9 @@ from storage import members as member_store
 from storage import outbox as outbox_store
 from storage import progress as progress_store
 from storage.models import OutboxKind, ProgressUpdate
+
+if TYPE_CHECKING:
+    from bot.exports.docx import Issuer
 
 CHART_CYCLES = 6  # columns of the chart: three months of the 5th/22nd report
 HISTORY_CYCLES = 12
@@ -207,7 +208,12 @@ class Reports:
     async def export(self, kind: str, reports: Sequence[CycleReport],
                      language: str) -> Attachment:
         """``kind``: "xlsx", "csv" or "docx". Built in a worker thread: a big workbook
-        must not hold up everyone else's messages."""
+        must not hold up everyone else's messages. The xlsx and docx writers are
+        imported here, when an admin asks: openpyxl (and numpy with it) added a tenth
+        to the bot's start-up, which is how long a restart after a crash takes."""
+        from bot.exports.docx import report_docx
+        from bot.exports.xlsx import report_xlsx
+
         t, tz = translator(language), self.services.settings.timezone
         if kind == "xlsx":
             content = await asyncio.to_thread(report_xlsx, reports, t, tz)
@@ -222,6 +228,8 @@ class Reports:
 
     def _issuer(self, reports: Sequence[CycleReport]) -> Issuer:
         """The office that compiles the report (its recipient: Sở KH&ĐT for III.2)."""
+        from bot.exports.docx import Issuer
+
         directory = self.services.directory
         recipients = [u for r in reports for u in r.task.recipients if u in directory]
         office = directory.get(directory.successor(recipients[0])).name if recipients else None

@@ -123,6 +123,7 @@ class FakeTelegramApi:
         self._changed = _Signal()
         self._closing = asyncio.Event()
         self._waiting_polls = 0
+        self._in_hand = 0  # requests being answered, long polls aside
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -296,9 +297,26 @@ class FakeTelegramApi:
         async with asyncio.timeout(timeout):
             await self._changed.wait_until(lambda: self._waiting_polls > 0)
 
+    async def wait_for_answers(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until every request in hand (long polls aside) is answered and
+        recorded: after a client was killed, what it had sent is on record, as a
+        message the platform carried out for a sender that never heard back."""
+        async with asyncio.timeout(timeout):
+            await self._changed.wait_until(lambda: self._in_hand == 0)
+
     # --- serving ---------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        # A long poll may wait a while for nothing: it is not a request in hand.
+        counted = 0 if request.match_info["tail"].lower().endswith("/getupdates") else 1
+        self._in_hand += counted
+        try:
+            return await self._serve(request)
+        finally:
+            self._in_hand -= counted
+            self._changed.notify()
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info["tail"]
         if file_match := _FILE_PATH.fullmatch(tail):
             return self._serve_file(file_match["token"], file_match["path"])

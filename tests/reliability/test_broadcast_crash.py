@@ -1,9 +1,9 @@
 """A broadcast survives its bot being killed: the real ``nhacviec run`` process sends
-a broadcast to the fake Bot API, is SIGKILLed mid-way, twice, and restarted; in the
-end every recipient has the message, and the only repeats are messages that were in
-flight at a kill (the platform had them, the dead process never heard back) — at
-most one per kill, counted. The restarted process also finishes the broadcast: the
-admin's card gets its summary exactly once.
+a broadcast to the fake Bot API, is SIGKILLed mid-way ten times, at points drawn from
+a seed, and restarted each time; in the end every recipient has the message, and the
+only repeats are messages that were in flight at a kill (the platform had them, the
+dead process never heard back) — at most one per kill, counted. The last process
+also finishes the broadcast: the admin's card gets its summary exactly once.
 """
 
 from __future__ import annotations
@@ -21,15 +21,23 @@ from bot.config import Settings
 from bot.members import MemberRole
 from bot.units import UnitKind
 from bot.usecases.broadcasts import Content
-from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.telegram_api import Call, FakeTelegramApi
 from tests.reliability.bot_process import bot_process
+from tests.reliability.crash_kit import (
+    KillPlan,
+    bot_settings,
+    count_repeats,
+    crash_seed,
+    kill_repeatedly,
+)
+from tests.reliability.outbox_kit import describe
 from tests.telegram_harness import START
 
 RECIPIENTS = 150
 ADMIN = 9001
 UNITS = ("so-tp", "so-tc", "so-xd", "so-yt", "so-ct")
-KILL_AFTER = (40, 90)  # delivered messages at which the bot is killed
-RUN_TIMEOUT = 90.0  # real seconds; the run takes a fraction of that
+SEED = 9  # of the kill points
+RUN_TIMEOUT = 300.0  # real seconds for the whole run, a safety net (it took 60-110 s)
 HEADER = "📢 Thông báo"
 
 
@@ -57,53 +65,58 @@ async def _prepare(url: str, api: FakeTelegramApi) -> int:
 @asynccontextmanager
 async def _bot(url: str, api: FakeTelegramApi, log: Path) -> AsyncIterator[
         asyncio.subprocess.Process]:
-    settings = {
-        "NHACVIEC_DATABASE_URL": url, "NHACVIEC_TELEGRAM_TOKEN": api.token,
-        "NHACVIEC_TELEGRAM_API_URL": api.api_url, "NHACVIEC_ADMINS": f"telegram:{ADMIN}",
-        "NHACVIEC_HTTP_PORT": "0", "NHACVIEC_OUTBOX_RATE": "200",
-        "NHACVIEC_OUTBOX_LEASE_SECONDS": "2", "NHACVIEC_BROADCAST_PROGRESS_SECONDS": "0.5",
-    }
-    async with bot_process(settings, log, left_running=signal.SIGTERM) as process:
+    settings = bot_settings(url, api, NHACVIEC_ADMINS=f"telegram:{ADMIN}",
+                            NHACVIEC_BROADCAST_PROGRESS_SECONDS="0.5")
+    async with bot_process(settings, log, left_running=signal.SIGTERM,
+                           imported_ahead=True) as process:
         yield process
 
 
-def _deliveries(api: FakeTelegramApi) -> Counter[int]:
-    return Counter(int(c.params["chat_id"]) for c in api.calls_to("sendMessage")
-                   if c.ok and HEADER in str(c.params.get("text")))
+def _is_broadcast(call: Call) -> bool:
+    return call.ok and HEADER in str(call.params.get("text"))
 
 
-async def test_killed_twice_mid_broadcast(database_url: str, backend: str,
-                                          tmp_path: Path) -> None:
+def _is_summary(call: Call) -> bool:
+    """The admin's card, edited to say the broadcast is done."""
+    return call.ok and "Đã gửi xong thông báo" in str(call.params.get("text"))
+
+
+def _recipients_served(api: FakeTelegramApi) -> list[int]:
+    """The chat of every accepted broadcast message, in order, repeats included."""
+    return [int(c.params["chat_id"]) for c in api.calls_to("sendMessage") if _is_broadcast(c)]
+
+
+async def test_killed_ten_times_mid_broadcast(database_url: str, backend: str,
+                                              tmp_path: Path) -> None:
     """On SQLite and on PostgreSQL (the ``database_url`` fixture runs it on both)."""
     url = database_url
     log = tmp_path / "bot.log"
+    plan = KillPlan.draw(crash_seed(SEED), RECIPIENTS)
+    print(f"\n{backend}: kill seed {plan.seed}, killed after {list(plan.points)} messages")
     async with FakeTelegramApi() as api:
         # Every message takes a moment, so a kill lands while one is in flight.
         api.fail_next("sendMessage", "slow", times=10 * RECIPIENTS, delay=0.01)
         number = await _prepare(url, api)
+
+        async def finished() -> None:
+            await api.wait_until(lambda: len(set(_recipients_served(api))) >= RECIPIENTS,
+                                 timeout=RUN_TIMEOUT)
+            await api.wait_for("editMessageText", timeout=RUN_TIMEOUT, predicate=_is_summary)
+
         async with asyncio.timeout(RUN_TIMEOUT):
-            for kill_at in KILL_AFTER:
-                async with _bot(url, api, log) as process:
-                    await api.wait_for("sendMessage", count=kill_at, timeout=RUN_TIMEOUT,
-                                       predicate=lambda c: HEADER in str(c.params.get("text")))
-                    process.send_signal(signal.SIGKILL)
-                    await process.wait()
-            async with _bot(url, api, log):
-                await api.wait_until(
-                    lambda: len(set(_deliveries(api)) - {ADMIN}) >= RECIPIENTS,
-                    timeout=RUN_TIMEOUT)
-                await api.wait_for("editMessageText", timeout=RUN_TIMEOUT,
-                                   predicate=lambda c: c.ok and "Đã gửi xong thông báo"
-                                   in str(c.params.get("text")))
-    delivered = _deliveries(api)
-    recipients = {100_000 + n for n in range(RECIPIENTS)}
-    assert set(delivered) == recipients, log.read_text()[-3000:]
-    repeats = sum(delivered.values()) - len(delivered)
-    print(f"{backend}: {sum(delivered.values())} messages for {len(delivered)} recipients, "
-          f"{repeats} repeated after {len(KILL_AFTER)} kills")
-    assert repeats <= len(KILL_AFTER)
-    summaries = [c for c in api.calls_to("editMessageText")
-                 if c.ok and "Đã gửi xong thông báo" in str(c.params.get("text"))]
+            lives = await kill_repeatedly(api, plan, lambda: _bot(url, api, log),
+                                          lambda: _recipients_served(api), finished,
+                                          timeout=RUN_TIMEOUT)
+    delivered = Counter(_recipients_served(api))
+    recipients = Counter(100_000 + n for n in range(RECIPIENTS))
+    try:
+        repeats = count_repeats(delivered, recipients, lives)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n{log.read_text()[-3000:]}") from None
+    describe(f"broadcast, {backend}", seed=plan.seed, kills=repeats.kills,
+             messages=delivered.total(), recipients=len(delivered),
+             repeats=repeats.describe())
+    summaries = [c for c in api.calls_to("editMessageText") if _is_summary(c)]
     assert len(summaries) == 1
     assert f"#{number}" in summaries[0].params["text"]
     assert f"Đã gửi {RECIPIENTS} · lỗi 0 · còn lại 0" in summaries[0].params["text"]

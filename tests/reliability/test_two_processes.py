@@ -1,12 +1,14 @@
-"""Two real bot processes on one PostgreSQL, over a simulated month (January 2027: the
-05/01, 15/01, 22/01 and 30/01 report cycles), send every reminder exactly once and
-together stay under Telegram's global rate limit — counted at the fake Bot API.
+"""Two, and three, real bot processes on one PostgreSQL, over a simulated month
+(January 2027: the 05/01, 15/01, 22/01 and 30/01 report cycles), send every reminder
+exactly once and together stay under Telegram's global rate limit — counted at the
+fake Bot API.
 
 The test process seeds the database (units, the seed plan, officers, groups, admins),
-runs the fake Bot API and starts two ``tests.reliability.worker`` processes that tick
-and drain on a shared simulated clock. What should arrive is computed independently,
-from the pure schedule (``bot.reminders.schedule``) and the recipients made here; what
-did arrive is what the fake server recorded, matched to the outbox rows one by one.
+runs the fake Bot API and starts two or three ``tests.reliability.worker`` processes
+that tick and drain on a shared simulated clock. What should arrive is computed
+independently, from the pure schedule (``bot.reminders.schedule``) and the recipients
+made here; what did arrive is what the fake server recorded, matched to the outbox
+rows one by one.
 
 Each worker reaches the fake through its own ``Doorway``, a forwarding proxy: that is
 how the test knows which process sent what, and how it can hold back the answer to a
@@ -34,20 +36,21 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from telegram.constants import MessageLimit
 
 from bot.app import running_app
 from bot.config import Settings
 from bot.members import MemberRole
-from bot.messages import reply_from_payload
 from bot.reminders import ReminderKind, ReminderPolicy, schedule
-from bot.rich import split_lines, to_html
-from storage.db import create_engine, session_factory
-from storage.models import OutboxMessage
 from tests.fakes.telegram_api import Call, FakeTelegramApi
 from tests.fakes.telegram_faults import FloodLimits
+from tests.reliability.outbox_kit import (
+    Row,
+    deliveries,
+    describe,
+    expected_messages,
+    outbox_rows,
+)
 from tests.reliability.worker import Peers, SharedClock, prepare_run
 
 pytestmark = pytest.mark.postgres
@@ -62,7 +65,7 @@ SEEDED_AT = START - timedelta(days=3)
 STEP_MINUTES = 120
 STEPS = 31 * 24 * 60 // STEP_MINUTES + 1  # both ends of the month included
 LEASE_SECONDS = 60  # short, and on the simulated clock: a takeover costs no real time
-RUN_TIMEOUT = 240.0  # real seconds for a whole run; it takes a fraction of that
+RUN_TIMEOUT = 360.0  # real seconds for a whole run, a safety net: it takes a fraction of that
 TELEGRAM_GLOBAL_PER_SECOND = 30
 
 # Nine units report on the 5th and 22nd (III.2), three expert teams on the 15th and
@@ -317,17 +320,19 @@ def _save(path: Path, content: bytes) -> None:
 
 
 @asynccontextmanager
-async def two_processes(database_url: str, tmp_path: Path) -> AsyncIterator[Run]:
+async def processes(database_url: str, tmp_path: Path, count: int) -> AsyncIterator[Run]:
+    """``count`` workers, w0, w1, …, on one database and one fake Bot API."""
+    names = [f"w{n}" for n in range(count)]
     sync_dir = tmp_path / "sync"
-    clock = prepare_run(sync_dir, START, ["w0", "w1"])
+    clock = prepare_run(sync_dir, START, names)
     # The platform's flood limits on the simulated clock, where the workers' rate
     # limit lives too: a month runs in seconds of real time.
     async with FakeTelegramApi(clock=clock.seconds) as api:
         api.enforce_limits(global_per_second=TELEGRAM_GLOBAL_PER_SECOND)
         run = Run(api, clock, sync_dir, database_url)
         try:
-            await run.launch("w0", seed=1)
-            await run.launch("w1", seed=2)
+            for seed, name in enumerate(names, start=1):
+                await run.launch(name, seed=seed)
             yield run
         finally:
             await run.close()
@@ -336,19 +341,9 @@ async def two_processes(database_url: str, tmp_path: Path) -> AsyncIterator[Run]
 # --- what arrived ------------------------------------------------------------------------
 
 
-def accepted_sends(api: FakeTelegramApi) -> list[Call]:
-    return [call for call in api.calls_to("sendMessage") if call.ok]
-
-
-def deliveries(api: FakeTelegramApi) -> Counter[tuple[str, str]]:
-    """(chat, text) of every message the platform accepted, with multiplicity."""
-    return Counter((str(c.params["chat_id"]), str(c.params["text"]))
-                   for c in accepted_sends(api))
-
-
 def over_global_limit(calls: Iterable[Call]) -> list[Call]:
     """The sends that Telegram's global limit alone would have refused: every attempt
-    of both processes (the ones refused for any reason too, or a refusal would hide
+    of all the processes (the ones refused for any reason too, or a refusal would hide
     the excess), replayed in time order through the fake's own model of the limit
     with the per-chat and per-group limits switched off."""
     limits = FloodLimits(TELEGRAM_GLOBAL_PER_SECOND, per_chat_per_second=1e9,
@@ -363,39 +358,6 @@ def assert_under_global_limit(api: FakeTelegramApi) -> None:
                       f"the first at simulated second {over[0].at_monotonic:.3f}")
 
 
-@dataclass(frozen=True)
-class Row:
-    key: str
-    chat_id: str
-    status: str
-    kind: str
-    sender: str  # the worker name of claimed_by
-    attempts: int
-    texts: tuple[str, ...]  # what the Telegram channel sends for it, message by message
-
-
-async def outbox_rows(database_url: str) -> list[Row]:
-    engine = create_engine(database_url)
-    try:
-        async with session_factory(engine)() as session:
-            found = (await session.scalars(select(OutboxMessage))).all()
-            rows = []
-            for message in found:
-                # As deliver_once: the reply's HTML, in chunks of Telegram's length limit.
-                texts = split_lines(to_html(reply_from_payload(message.payload).body),
-                                    MessageLimit.MAX_TEXT_LENGTH)
-                rows.append(Row(message.key, message.chat_id, message.status, message.kind,
-                                (message.claimed_by or "").partition("@")[0],
-                                message.attempts, tuple(texts)))
-    finally:
-        await engine.dispose()
-    return rows
-
-
-def expected_messages(rows: Iterable[Row]) -> Counter[tuple[str, str]]:
-    return Counter((row.chat_id, text) for row in rows for text in row.texts)
-
-
 def check_month(rows: list[Row], expected: Counter[str]) -> None:
     """The outbox holds exactly the month's reminders, every one sent."""
     assert Counter(row.status for row in rows) == {"sent": len(rows)}, \
@@ -406,17 +368,14 @@ def check_month(rows: list[Row], expected: Counter[str]) -> None:
         "the outbox does not match the schedule"
 
 
-def describe(label: str, **numbers: Any) -> None:
-    print(f"\n[reliability] {label}: " + ", ".join(f"{k}={v}" for k, v in numbers.items()))
-
-
 # --- the tests ---------------------------------------------------------------------------
 
 
-async def test_two_processes_send_every_reminder_exactly_once(
-        month: tuple[str, Counter[str]], tmp_path: Path) -> None:
+@pytest.mark.parametrize("count", [2, 3], ids=["two", "three"])
+async def test_processes_send_every_reminder_exactly_once(
+        month: tuple[str, Counter[str]], tmp_path: Path, count: int) -> None:
     database_url, expected = month
-    async with two_processes(database_url, tmp_path) as run:
+    async with processes(database_url, tmp_path, count) as run:
         summaries = await run.finish()
         rows = await outbox_rows(database_url)
         check_month(rows, expected)
@@ -424,10 +383,11 @@ async def test_two_processes_send_every_reminder_exactly_once(
         # Exactly once: the platform accepted each row's message once, and nothing else.
         assert sent == expected_messages(rows)
         assert sum(sent.values()) == len(rows) == expected.total()
-        # The work was shared, and each side's count agrees three ways: the rows it
-        # marked sent, the messages the platform took from it, its own count.
+        # The work was shared, and each process's count agrees three ways: the rows
+        # it marked sent, the messages the platform took from it, its own count.
         by_sender = Counter(row.sender for row in rows)
-        assert set(by_sender) == {"w0", "w1"} and min(by_sender.values()) > 0
+        assert set(by_sender) == {w.name for w in run.workers}
+        assert min(by_sender.values()) > 0
         for doorway in run.doorways:
             assert doorway.accepted == by_sender[doorway.name] == \
                 summaries[doorway.name]["sent"]
@@ -436,11 +396,10 @@ async def test_two_processes_send_every_reminder_exactly_once(
             assert summary["unquiet_steps"] == 0
             assert summary["ticks"] == STEPS
         assert sum(s["enqueued"] for s in summaries.values()) == len(rows)  # each once
-        # Together under the platform's global limit: every attempt of both, replayed.
+        # Together under the platform's global limit: every attempt of all, replayed.
         assert_under_global_limit(run.api)
         refused = [c for c in run.api.calls_to("sendMessage") if c.status == 429]
-        describe("two processes", messages=len(rows), w0=by_sender["w0"],
-                 w1=by_sender["w1"], duplicates=0,
+        describe(f"{count} processes", messages=len(rows), **by_sender, duplicates=0,
                  refused_429=dict(Counter(str(c.params["chat_id"]) for c in refused)),
                  real_seconds={n: s["real_seconds"] for n, s in summaries.items()})
 
@@ -448,7 +407,7 @@ async def test_two_processes_send_every_reminder_exactly_once(
 async def test_a_killed_process_costs_at_most_the_message_in_flight(
         month: tuple[str, Counter[str]], tmp_path: Path) -> None:
     database_url, expected = month
-    async with two_processes(database_url, tmp_path) as run:
+    async with processes(database_url, tmp_path, 2) as run:
         w0 = run.workers[0]
         # Part-way through the month, while both are sending: hold w0's next message
         # after the platform has delivered it, and kill w0 before it hears so.
