@@ -14,7 +14,14 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.agenda import Agenda, AgendaItem, Assignment, assignments, month_agenda, overdue_items
+from bot.agenda import (
+    Agenda,
+    AgendaItem,
+    Assignment,
+    AssignmentIndex,
+    month_agenda,
+    overdue_items,
+)
 from bot.calendar import Month
 from bot.config import Settings
 from bot.matching import Match, UnitMatcher
@@ -38,6 +45,8 @@ class Snapshot:
     # Database ids of the tasks: buttons and progress updates refer to tasks by id.
     task_ids: dict[tuple[str, str], int]  # (plan id, task code) -> id
     tasks_by_id: dict[int, tuple[Plan, Task]]
+    # Every unit's tasks in the open plans, with its role: /due reads its own.
+    assignments: AssignmentIndex
 
 
 def member_view(row: MemberRow) -> Member:
@@ -86,7 +95,8 @@ class Services:
             }
         by_id = {task_ids[plan.id, task.code]: (plan, task) for plan in plans
                  for task in plan.tasks}
-        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id)
+        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id,
+                                  AssignmentIndex(plans, directory))
         self._calendar_changes = (frozenset(days_off), frozenset(working_days))
         self._workdays.clear()
         self.loaded_version = version
@@ -201,14 +211,16 @@ class Services:
             reported = await progress_store.reported_cycles(session, ids, month.first,
                                                              month.last)
         return month_agenda(self.snapshot.plans, self.directory, unit_id, month, today,
-                            done=done, reported=reported)
+                            done=done, reported=reported,
+                            assigned=self.snapshot.assignments.of(unit_id))
 
     async def overdue(self, unit_id: str, today: date) -> list[AgendaItem]:
         unit_id = self.directory.successor(unit_id)
         done = await self.done_tasks(unit_id)
-        return overdue_items(self.snapshot.plans, self.directory, unit_id, today, done=done)
+        return overdue_items(self.snapshot.plans, self.directory, unit_id, today, done=done,
+                             assigned=self.snapshot.assignments.of(unit_id))
 
     def assignments(self, unit_id: str) -> list[Assignment]:
         """Every task of the open plans that concerns the unit, with its role."""
         unit_id = self.directory.successor(unit_id)
-        return assignments(self.snapshot.plans, self.directory, unit_id)
+        return self.snapshot.assignments.of(unit_id)
