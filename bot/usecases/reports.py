@@ -39,7 +39,7 @@ from storage import chats as chat_store
 from storage import members as member_store
 from storage import outbox as outbox_store
 from storage import progress as progress_store
-from storage.models import OutboxKind, ProgressUpdate
+from storage.models import OutboxKind
 
 CHART_CYCLES = 6  # columns of the chart: three months of the 5th/22nd report
 HISTORY_CYCLES = 12
@@ -75,7 +75,7 @@ class NudgeResult:
     unreachable: tuple[str, ...]  # missing units with no member or group to remind
 
 
-def _update(row: ProgressUpdate, member: str | None) -> CycleUpdate:
+def _update(row: progress_store.CycleRow, member: str | None) -> CycleUpdate:
     return CycleUpdate(row.unit_id, member if row.member_id is not None else None,
                        row.created_at, UpdateStatus(row.status), row.percent, row.text)
 
