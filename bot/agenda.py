@@ -111,14 +111,22 @@ class AssignmentIndex:
     def __init__(self, plans: Iterable[Plan], directory: Directory) -> None:
         self._by_unit: dict[str, list[Assignment]] = {}
 
-        def covered(assignees: Iterable[str]) -> set[str]:
-            return set().union(*(directory.expand(a) for a in assignees if a in directory))
+        none: frozenset[str] = frozenset()
+
+        def covered(assignees: tuple[str, ...]) -> frozenset[str]:
+            if len(assignees) == 1:  # most tasks: one unit, its expansion cached
+                return directory.expand(assignees[0]) if assignees[0] in directory else none
+            return none.union(*(directory.expand(a) for a in assignees if a in directory))
 
         for plan in plans:
             for task in plan.tasks:
                 collect = covered(task.recipients)
-                lead = covered(task.lead) - collect
-                coordinating = covered(task.coordinating) - collect - lead
+                lead = covered(task.lead)
+                coordinating = covered(task.coordinating)
+                if collect:
+                    lead, coordinating = lead - collect, coordinating - collect
+                if coordinating and lead:
+                    coordinating = coordinating - lead
                 for role, units in ((Role.COLLECT, collect), (Role.LEAD, lead),
                                     (Role.COORDINATING, coordinating)):
                     if units:

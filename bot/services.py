@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,12 +42,17 @@ from storage.models import Member as MemberRow
 class Snapshot:
     directory: Directory
     plans: tuple[Plan, ...]
-    matcher: UnitMatcher
     # Database ids of the tasks: buttons and progress updates refer to tasks by id.
     task_ids: dict[tuple[str, str], int]  # (plan id, task code) -> id
     tasks_by_id: dict[int, tuple[Plan, Task]]
     # Every unit's tasks in the open plans, with its role: /due reads its own.
     assignments: AssignmentIndex
+
+    @cached_property
+    def matcher(self) -> UnitMatcher:
+        """Built when a name is first looked up, not at every (re)load: 5,000 units'
+        name forms take seconds, and neither a start nor an officer's /due needs them."""
+        return UnitMatcher(self.directory)
 
 
 def member_view(row: MemberRow) -> Member:
@@ -95,7 +101,7 @@ class Services:
             }
         by_id = {task_ids[plan.id, task.code]: (plan, task) for plan in plans
                  for task in plan.tasks}
-        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id,
+        self._snapshot = Snapshot(directory, plans, task_ids, by_id,
                                   AssignmentIndex(plans, directory))
         self._calendar_changes = (frozenset(days_off), frozenset(working_days))
         self._workdays.clear()
