@@ -122,7 +122,8 @@ def _today_id(unit_id: str, directory: Directory) -> str:
 def build_report(plan: Plan, task: Task, due: date, directory: Directory,
                  updates: Iterable[CycleUpdate], tz: tzinfo) -> CycleReport:
     """``updates``: those stored for this cycle, in the order they were stored."""
-    ordered = [replace(u, unit_id=_today_id(u.unit_id, directory))
+    ordered = [u if (today := _today_id(u.unit_id, directory)) == u.unit_id
+               else replace(u, unit_id=today)
                for u in sorted(updates, key=lambda u: u.created_at)]  # stable on ties
     by_unit: dict[str, list[CycleUpdate]] = {}
     for update in ordered:

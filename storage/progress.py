@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,9 +136,11 @@ async def updates_for_cycles(
     if unit_ids is not None:
         query = query.where(ProgressUpdate.unit_id.in_(sorted(unit_ids)))
     rows = await session.execute(query.order_by(ProgressUpdate.created_at, ProgressUpdate.id))
-    keys = [column.key for column in _CYCLE_COLUMNS]
-    return [(CycleRow(**{key: row._mapping[key] for key in keys}), row.display_name)
-            for row in rows]
+    found = []
+    for row in rows:
+        values: tuple[Any, ...] = tuple(row)
+        found.append((CycleRow(*values[:-1]), values[-1]))
+    return found
 
 
 async def recent_updates(

@@ -11,14 +11,12 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.audience import CycleRef
-from bot.cycles import Cycle, cycle_dates, cycle_for, is_periodic
+from bot.cycles import Cycle, cycle_dates, cycle_for, is_periodic, latest_cycle
 from bot.exports.chart import report_chart
 from bot.exports.csv import report_csv
-from bot.exports.docx import Issuer, report_docx
-from bot.exports.xlsx import report_xlsx
 from bot.i18n import translator
 from bot.messages import Attachment, Reply, reply_to_payload
 from bot.plans import Plan, Task
@@ -27,19 +25,22 @@ from bot.report import CycleReport, CycleUpdate, Grid, ReportStatus, UnitReport,
 from bot.report import grid as build_grid
 from bot.report_cycles import (
     cycles_on,
-    default_cycle,
     default_task,
+    first_cycle,
     next_cycle,
     previous_cycle,
 )
 from bot.report_cycles import recent_cycles as task_recent_cycles
-from bot.services import Services
+from bot.services import Services, Snapshot
 from bot.usecases.audit import AuditLog
 from storage import chats as chat_store
 from storage import members as member_store
 from storage import outbox as outbox_store
 from storage import progress as progress_store
 from storage.models import OutboxKind
+
+if TYPE_CHECKING:  # the exporters are imported when a file is asked for (see export)
+    from bot.exports.docx import Issuer
 
 CHART_CYCLES = 6  # columns of the chart: three months of the 5th/22nd report
 HISTORY_CYCLES = 12
@@ -92,6 +93,7 @@ class Reports:
     def __init__(self, services: Services, audit: AuditLog) -> None:
         self.services = services
         self.audit = audit
+        self._default: tuple[Snapshot, date, tuple[Plan, Task] | None] | None = None
 
     # --- which cycles -------------------------------------------------------------------
 
@@ -121,9 +123,22 @@ class Reports:
     def task_id(self, cycle: Cycle) -> int:
         return self.resolve(cycle)[2]
 
-    def default_cycle(self, today: date) -> Cycle | None:
+    def _default_task(self, today: date) -> tuple[Plan, Task] | None:
+        """``default_task``, remembered for the snapshot and day: it looks at every
+        task of the open plans (50,000 for 5,000 units), and each /report asks."""
         snapshot = self.services.snapshot
-        return default_cycle(snapshot.plans, snapshot.directory, today)
+        kept = self._default
+        if kept is None or kept[0] is not snapshot or kept[1] != today:
+            kept = (snapshot, today, default_task(snapshot.plans, snapshot.directory, today))
+            self._default = kept
+        return kept[2]
+
+    def default_cycle(self, today: date) -> Cycle | None:
+        """``bot.report_cycles.default_cycle``, on the remembered default task."""
+        found = self._default_task(today)
+        if found is None:
+            return None
+        return latest_cycle(found[0], found[1], today) or first_cycle(found[0], found[1])
 
     def cycles_on(self, day: date) -> list[Cycle]:
         snapshot = self.services.snapshot
@@ -132,8 +147,7 @@ class Reports:
     def recent_cycles(self, today: date, limit: int) -> list[Cycle]:
         """The default report task's last ``limit`` cycles due on or before ``today``,
         newest first (empty before its first cycle)."""
-        snapshot = self.services.snapshot
-        found = default_task(snapshot.plans, snapshot.directory, today)
+        found = self._default_task(today)
         return task_recent_cycles(found[0], found[1], today, limit) if found else []
 
     def neighbours(self, cycle: Cycle) -> tuple[Cycle | None, Cycle | None]:
@@ -208,6 +222,11 @@ class Reports:
                      language: str) -> Attachment:
         """``kind``: "xlsx", "csv" or "docx". Built in a worker thread: a big workbook
         must not hold up everyone else's messages."""
+        # openpyxl (with numpy) and python-docx are imported here, not with the
+        # module: a quarter of the bot's start-up went to them, for a file few ask.
+        from bot.exports.docx import report_docx
+        from bot.exports.xlsx import report_xlsx
+
         t, tz = translator(language), self.services.settings.timezone
         if kind == "xlsx":
             content = await asyncio.to_thread(report_xlsx, reports, t, tz)
@@ -222,6 +241,8 @@ class Reports:
 
     def _issuer(self, reports: Sequence[CycleReport]) -> Issuer:
         """The office that compiles the report (its recipient: Sở KH&ĐT for III.2)."""
+        from bot.exports.docx import Issuer
+
         directory = self.services.directory
         recipients = [u for r in reports for u in r.task.recipients if u in directory]
         office = directory.get(directory.successor(recipients[0])).name if recipients else None
