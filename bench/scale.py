@@ -14,11 +14,12 @@ with ``--database-url`` (created on that server, dropped afterwards). Then each 
 ``--runs`` runs measures, on that same world:
 
 1. **In process** (the app as ``running_app`` builds it, clock at 10/11/2023 09:00):
-   start-up (migrate check, seed check, the snapshot, the matcher); ``/due`` from
+   start-up (migrate check, seed check, the snapshot); ``/due`` from
    ``--warmup`` + ``--samples`` distinct officers of random units through
    ``Router.handle`` — the path every channel's message takes — with the answer
    rendered as the Telegram channel sends it (``to_html`` and the inline keyboard);
-   the admin's ``/report`` (summary and chart) the same way, with its parts timed
+   an admin's ``/due Sở Tư pháp`` twice (the first name looked up builds the unit
+   matcher); the admin's ``/report`` (summary and chart) the same way, parts timed
    apart; this process's VmRSS/VmHWM afterwards.
 2. **The bot as a process**: ``python -m bot run`` with a Telegram token, a
    webhook and the fake Bot API (``tests/fakes``) in this process; start-up is from
@@ -217,6 +218,12 @@ async def in_process(url: str, world: World, args: argparse.Namespace, run: int,
         await _due(app, users[:args.warmup], 0)
         latencies, sizes = await _due(app, users[args.warmup:], args.warmup)
         check = await app.router.handle(_message(users[-1], "/due", 800_000))
+        # An admin names a unit: the first name looked up builds the unit matcher.
+        lookups = []
+        for n in range(2):
+            started_lookup = time.perf_counter()
+            await app.router.handle(_message(ADMIN_ID, "/due Sở Tư pháp", 810_000 + n))
+            lookups.append(time.perf_counter() - started_lookup)
         if args.profile_due and run == 0:
             await _profile(args.profile_due, lambda: _due(app, users[:300], 700_000))
         report_seconds: list[float] = []
@@ -232,6 +239,7 @@ async def in_process(url: str, world: World, args: argparse.Namespace, run: int,
         "startup_seconds": round(startup, 3),
         "memory_mb": {"before_app": before, "after_start": after_start,
                       "after_load": after_load},
+        "due_by_unit_name_s": {"first": round(lookups[0], 3), "second": round(lookups[1], 3)},
         "due": _ms(latencies) | {"answer_html_characters_p50": percentile(sizes, 0.5),
                                  "sample_answer": to_html(check[0].body)[:300] if check
                                  else None},
