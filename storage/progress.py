@@ -143,6 +143,30 @@ async def updates_for_cycles(
     return found
 
 
+async def first_update_times(
+    session: AsyncSession, cycles: Collection[tuple[int, date]],
+) -> list[tuple[int, date, str, datetime]]:
+    """(task id, cycle, unit id, time of its earliest update) for every unit that
+    sent anything for any of ``cycles``: all a status needs (on time, late), one row
+    per unit instead of every update with its text and sender."""
+    by_task: dict[int, set[date]] = {}
+    for task_id, due in cycles:
+        by_task.setdefault(task_id, set()).add(due)
+    if not by_task:
+        return []
+    wanted = or_(*(and_(ProgressUpdate.task_id == task_id,
+                        ProgressUpdate.cycle.in_(sorted(dues)))
+                   for task_id, dues in sorted(by_task.items())))
+    first = func.min(ProgressUpdate.created_at)
+    rows = await session.execute(
+        select(ProgressUpdate.task_id, ProgressUpdate.cycle, ProgressUpdate.unit_id, first)
+        .where(wanted)
+        .group_by(ProgressUpdate.task_id, ProgressUpdate.cycle, ProgressUpdate.unit_id)
+    )
+    return [(task_id, cycle, unit_id, at) for task_id, cycle, unit_id, at in rows
+            if cycle is not None and at is not None]
+
+
 async def recent_updates(
     session: AsyncSession, unit_id: str | Collection[str], limit: int, *,
     task_id: int | None = None,

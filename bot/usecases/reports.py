@@ -194,7 +194,26 @@ class Reports:
         """The chart's grid: the task's last ``limit`` cycles up to ``cycle``."""
         plan, task, _ = self.resolve(cycle)
         cycles = task_recent_cycles(plan, task, cycle.due, limit)[::-1]
-        return build_grid(await self.reports(cycles), today)
+        return build_grid(await self._status_reports(cycles), today)
+
+    async def _status_reports(self, cycles: Sequence[Cycle]) -> list[CycleReport]:
+        """Reports right in their statuses only — what the grid reads: each unit's
+        earliest update of a cycle decides on time, late or missing, so that is all
+        that is read (six cycles of 5,000 units: 30,000 rows, not 60,000 updates with
+        their texts and senders). Their ``latest`` and ``updates`` are stand-ins."""
+        resolved = [self.resolve(c) for c in cycles]
+        async with self.services.sessions() as session:
+            rows = await progress_store.first_update_times(
+                session, [(task_id, c.due) for c, (_, _, task_id) in zip(
+                    cycles, resolved, strict=True)])
+        by_cycle: dict[tuple[int, date], list[CycleUpdate]] = {}
+        for task_id, due, unit_id, at in rows:
+            by_cycle.setdefault((task_id, due), []).append(
+                CycleUpdate(unit_id, None, at, UpdateStatus.IN_PROGRESS, None, ""))
+        tz, directory = self.services.settings.timezone, self.services.directory
+        return [build_report(plan, task, c.due, directory, by_cycle.get((task_id, c.due), []),
+                             tz)
+                for c, (plan, task, task_id) in zip(cycles, resolved, strict=True)]
 
     async def unit_history(self, unit_id: str, today: date,
                            limit: int = HISTORY_CYCLES) -> UnitHistory:
