@@ -80,9 +80,15 @@ def report_chart(grid: Grid, t: Translator) -> bytes:
     axes.xaxis.tick_top()
     axes.set_yticks(range(len(grid.units)), [_short(n) for n in grid.units], fontsize=6.5,
                     family=FONT)
-    axes.set_xticks([x - 0.5 for x in range(1, len(grid.cycles))], minor=True)
-    axes.set_yticks([y - 0.5 for y in range(1, len(grid.units))], minor=True)
-    axes.grid(which="minor", color="white", linewidth=1.5)
+    # White lines between the cells, as two line collections: minor ticks and a grid
+    # made a Tick object (two lines and a label) per row, a third of the drawing time.
+    limits = axes.get_xlim(), axes.get_ylim()
+    axes.vlines([x - 0.5 for x in range(1, len(grid.cycles))], -0.5, rows - 0.5,
+                colors="white", linewidth=1.5)
+    axes.hlines([y - 0.5 for y in range(1, len(grid.units))], -0.5,
+                max(1, len(grid.cycles)) - 0.5, colors="white", linewidth=1.5)
+    axes.set_xlim(*limits[0])
+    axes.set_ylim(*limits[1])
     axes.tick_params(which="both", length=0)
     for spine in axes.spines.values():
         spine.set_visible(False)
