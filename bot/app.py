@@ -26,7 +26,7 @@ from handlers.reminder_view import render_reminder
 from handlers.router import Router
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.seed import ensure_seeded
+from storage.seed import ensure_seeded, has_units
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,14 @@ async def running_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterat
     engine = create_engine(settings.database_url)
     try:
         sessions = session_factory(engine)
-        directory = load_directory()
-        seeded = await ensure_seeded(sessions, directory=directory,
-                                     plan=load_plan(directory=directory), at=clock())
-        if seeded:
-            log.info("new database: loaded the unit directory and the seed plan")
+        # The shipped directory and plan are read (YAML) only for a database that
+        # has no units yet; ensure_seeded decides, racing processes included.
+        if not await has_units(sessions):
+            directory = load_directory()
+            seeded = await ensure_seeded(sessions, directory=directory,
+                                         plan=load_plan(directory=directory), at=clock())
+            if seeded:
+                log.info("new database: loaded the unit directory and the seed plan")
         services = Services(settings, sessions)
         await services.reload()
         await _bootstrap_admins(services, settings.admins, clock())

@@ -11,10 +11,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.agenda import Agenda, AgendaItem, Assignment, assignments, month_agenda, overdue_items
+from bot.agenda import (
+    Agenda,
+    AgendaItem,
+    Assignment,
+    AssignmentIndex,
+    month_agenda,
+    overdue_items,
+)
 from bot.calendar import Month
 from bot.config import Settings
 from bot.matching import Match, UnitMatcher
@@ -36,10 +44,17 @@ from storage.models import Member as MemberRow
 class Snapshot:
     directory: Directory
     plans: tuple[Plan, ...]
-    matcher: UnitMatcher
     # Database ids of the tasks: buttons and progress updates refer to tasks by id.
     task_ids: dict[tuple[str, str], int]  # (plan id, task code) -> id
     tasks_by_id: dict[int, tuple[Plan, Task]]
+    # Every unit's tasks in the open plans, with its role: /due reads its own.
+    assignments: AssignmentIndex
+
+    @cached_property
+    def matcher(self) -> UnitMatcher:
+        """Built when a name is first looked up, not at every (re)load: 5,000 units'
+        name forms take seconds, and neither a start nor an officer's /due needs them."""
+        return UnitMatcher(self.directory)
 
 
 AGENDA_MEMO_SIZE = 1024  # (unit, month, day, progress) combinations kept
@@ -100,7 +115,8 @@ class Services:
             }
         by_id = {task_ids[plan.id, task.code]: (plan, task) for plan in plans
                  for task in plan.tasks}
-        self._snapshot = Snapshot(directory, plans, UnitMatcher(directory), task_ids, by_id)
+        self._snapshot = Snapshot(directory, plans, task_ids, by_id,
+                                  AssignmentIndex(plans, directory))
         self._calendar_changes = (frozenset(days_off), frozenset(working_days))
         self._workdays.clear()
         self.loaded_version = version
@@ -224,14 +240,16 @@ class Services:
                frozenset(progress.reported))
         return self._agendas.get(key) or self._agendas.put(key, month_agenda(
             snapshot.plans, snapshot.directory, unit_id, month, today,
-            done=progress.done, reported=progress.reported))
+            done=progress.done, reported=progress.reported,
+            assigned=snapshot.assignments.of(unit_id)))
 
     async def overdue(self, unit_id: str, today: date) -> list[AgendaItem]:
         unit_id = self.directory.successor(unit_id)
         done = await self.done_tasks(unit_id)
-        return overdue_items(self.snapshot.plans, self.directory, unit_id, today, done=done)
+        return overdue_items(self.snapshot.plans, self.directory, unit_id, today, done=done,
+                             assigned=self.snapshot.assignments.of(unit_id))
 
     def assignments(self, unit_id: str) -> list[Assignment]:
         """Every task of the open plans that concerns the unit, with its role."""
         unit_id = self.directory.successor(unit_id)
-        return assignments(self.snapshot.plans, self.directory, unit_id)
+        return self.snapshot.assignments.of(unit_id)

@@ -64,6 +64,7 @@ class Directory:
         # The directory never changes after construction, and /due asks about the
         # same collectives for every task: remember each expansion.
         self._expanded: dict[str, frozenset[str]] = {}
+        self._predecessors: dict[str, frozenset[str]] | None = None
 
     def _check_references(self) -> None:
         for unit in self._units.values():
@@ -102,10 +103,15 @@ class Directory:
 
     def predecessors(self, unit_id: str) -> frozenset[str]:
         """Units merged (directly or through a chain) into ``unit_id``."""
-        return frozenset(
-            u.id for u in self if u.id != unit_id and u.merged_into and
-            self.successor(u.id) == unit_id
-        )
+        if self._predecessors is None:
+            # Every /due asks (history under old ids): one pass over the directory for
+            # all units, not one per question (5,000 units: ~1.5 ms each time).
+            found: dict[str, set[str]] = {}
+            for unit in self:
+                if unit.merged_into:
+                    found.setdefault(self.successor(unit.id), set()).add(unit.id)
+            self._predecessors = {k: frozenset(v) for k, v in found.items()}
+        return self._predecessors.get(unit_id, frozenset())
 
     def concrete_units(self, *, include_inactive: bool = False) -> list[Unit]:
         return [

@@ -108,7 +108,11 @@ async def _delete_tasks(session: AsyncSession, plan_id: str, task_ids: set[int])
 
 
 async def load_plans(session: AsyncSession, *, active_only: bool = True) -> list[Plan]:
-    """Plans by start date, each with its tasks in plan order."""
+    """Plans by start date, each with its tasks in plan order.
+
+    Tasks and their units are read as columns, not ORM objects: the snapshot is
+    built at every start, and 50,000 tasks with their 70,000 unit links as tracked
+    instances took most of it."""
     query = select(PlanRow).order_by(PlanRow.starts, PlanRow.id)
     if active_only:
         query = query.where(PlanRow.active)
@@ -116,17 +120,23 @@ async def load_plans(session: AsyncSession, *, active_only: bool = True) -> list
     if not plans:
         return []
     plan_ids = [plan.id for plan in plans]
-    tasks: dict[str, list[TaskRow]] = defaultdict(list)
-    for task in await session.scalars(
-        select(TaskRow).where(TaskRow.plan_id.in_(plan_ids)).order_by(TaskRow.number, TaskRow.id)
-    ):
-        tasks[task.plan_id].append(task)
     units: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for link in await session.scalars(
-        select(TaskUnit).join(TaskRow).where(TaskRow.plan_id.in_(plan_ids))
+    for task_id, role, unit_id in await session.execute(
+        select(TaskUnit.task_id, TaskUnit.role, TaskUnit.unit_id).join(TaskRow)
+        .where(TaskRow.plan_id.in_(plan_ids))
         .order_by(TaskUnit.task_id, TaskUnit.role, TaskUnit.position)
     ):
-        units[link.task_id, link.role].append(link.unit_id)
+        units[task_id, role].append(unit_id)
+    tasks: dict[str, list[Task]] = defaultdict(list)
+    for row in await session.execute(
+        select(TaskRow.id, TaskRow.plan_id, TaskRow.code, TaskRow.section, TaskRow.title,
+               TaskRow.text, TaskRow.assignees_text, TaskRow.deadline_text, TaskRow.due,
+               TaskRow.kind, TaskRow.number)
+        .where(TaskRow.plan_id.in_(plan_ids)).order_by(TaskRow.number, TaskRow.id)
+    ):
+        tasks[row.plan_id].append(_task(row.id, row.code, row.section, row.title, row.text,
+                                        row.assignees_text, row.deadline_text, row.due,
+                                        row.kind, row.number, units))
     return [
         Plan(
             id=row.id,
@@ -138,29 +148,31 @@ async def load_plans(session: AsyncSession, *, active_only: bool = True) -> list
             province=row.province,
             year=row.year,
             active=row.active,
-            tasks=tuple(_task(task, units) for task in tasks[row.id]),
+            tasks=tuple(tasks[row.id]),
         )
         for row in plans
     ]
 
 
-def _task(row: TaskRow, units: dict[tuple[int, str], list[str]]) -> Task:
+def _task(task_id: int, code: str, section: str, title: str, text: str,
+          assignees_text: str | None, deadline_text: str | None, due: list[dict[str, Any]],
+          kind: str, number: int, units: dict[tuple[int, str], list[str]]) -> Task:
     def of(role: TaskRole) -> tuple[str, ...]:
-        return tuple(units.get((row.id, role.value), ()))
+        return tuple(units.get((task_id, role.value), ()))
 
     return Task(
-        code=row.code,
-        section=row.section,
-        title=row.title,
-        text=row.text,
+        code=code,
+        section=section,
+        title=title,
+        text=text,
         lead=of(TaskRole.LEAD),
         coordinating=of(TaskRole.COORDINATING),
         recipients=of(TaskRole.RECIPIENT),
-        assignees_text=row.assignees_text,
-        deadline_text=row.deadline_text,
-        due=tuple(spec_from_dict(spec) for spec in row.due),
-        kind=TaskKind(row.kind),
-        number=row.number,
+        assignees_text=assignees_text,
+        deadline_text=deadline_text,
+        due=tuple(spec_from_dict(spec) for spec in due),
+        kind=TaskKind(kind),
+        number=number,
     )
 
 

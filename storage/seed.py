@@ -19,6 +19,12 @@ async def _has_units(session: AsyncSession) -> bool:
     return await session.scalar(select(UnitRow.id).limit(1)) is not None
 
 
+async def has_units(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether anyone has been here: the database has a unit directory."""
+    async with sessionmaker() as session:
+        return await _has_units(session)
+
+
 async def ensure_seeded(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,

@@ -131,29 +131,35 @@ async def _replace(
 
 
 async def load_directory(session: AsyncSession) -> Directory:
-    aliases: dict[str, list[UnitAlias]] = defaultdict(list)
-    for alias in await session.scalars(select(UnitAlias).order_by(UnitAlias.id)):
-        aliases[alias.unit_id].append(alias)
+    """Read as columns, not ORM objects: this runs at every start (5,000 units)."""
+    aliases: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for unit_id, alias, is_abbreviation in await session.execute(
+            select(UnitAlias.unit_id, UnitAlias.alias, UnitAlias.is_abbreviation)
+            .order_by(UnitAlias.id)):
+        aliases[unit_id].append((alias, is_abbreviation))
     members: dict[str, list[str]] = defaultdict(list)
-    query = select(CollectiveMember).order_by(
+    query = select(CollectiveMember.collective_id, CollectiveMember.member_id).order_by(
         CollectiveMember.collective_id, CollectiveMember.position
     )
-    for member in await session.scalars(query):
-        members[member.collective_id].append(member.member_id)
+    for collective_id, member_id in await session.execute(query):
+        members[collective_id].append(member_id)
+    rows = await session.execute(
+        select(UnitRow.id, UnitRow.name, UnitRow.kind, UnitRow.merged_into, UnitRow.active,
+               UnitRow.member_kinds, UnitRow.note).order_by(UnitRow.id))
     return Directory(
         Unit(
             id=row.id,
             name=row.name,
             kind=UnitKind(row.kind),
-            abbreviations=tuple(a.alias for a in aliases[row.id] if a.is_abbreviation),
-            aliases=tuple(a.alias for a in aliases[row.id] if not a.is_abbreviation),
+            abbreviations=tuple(name for name, short in aliases[row.id] if short),
+            aliases=tuple(name for name, short in aliases[row.id] if not short),
             merged_into=row.merged_into,
             active=row.active,
             member_kinds=tuple(UnitKind(kind) for kind in row.member_kinds),
             members=tuple(members[row.id]),
             note=row.note,
         )
-        for row in await session.scalars(select(UnitRow).order_by(UnitRow.id))
+        for row in rows
     )
 
 

@@ -13,7 +13,15 @@ from datetime import date
 
 import pytest
 
-from bot.agenda import Agenda, ItemKind, Role, month_agenda, overdue_items
+from bot.agenda import (
+    Agenda,
+    AssignmentIndex,
+    ItemKind,
+    Role,
+    assignments,
+    month_agenda,
+    overdue_items,
+)
 from bot.calendar import Month, OnDate, Weekly, Yearly
 from bot.datafiles import load_directory, load_plan
 from bot.plans import Plan, Task, TaskKind
@@ -244,3 +252,20 @@ def test_yearly_and_weekly_specs_in_a_small_plan() -> None:
     }
     october = month_agenda([plan], directory, "a", Month(2025, 10), date(2025, 10, 1))
     assert summary(october) == {(L, ON, "2", None)}
+
+
+def test_the_index_gives_every_unit_what_assignments_gives() -> None:
+    # What the snapshot keeps for /due: the same assignments, roles and order as a
+    # scan of every task, for every unit — merged, inactive and collectives too.
+    units = [Unit(**{**u.__dict__, "merged_into": "so-tc"}) if u.id == "so-khdt" else
+             Unit(**{**u.__dict__, "active": False}) if u.id == "ubnd-h-gia-binh" else u
+             for u in DIRECTORY]
+    for directory in (DIRECTORY, Directory(units)):
+        index = AssignmentIndex([SEED], directory)
+        for unit in directory:
+            unit_id = directory.successor(unit.id)
+            assert index.of(unit_id) == assignments([SEED], directory, unit_id), unit_id
+            month, today = Month(2023, 9), date(2023, 9, 1)
+            assert month_agenda([SEED], directory, unit_id, month, today,
+                                assigned=index.of(unit_id)) == \
+                month_agenda([SEED], directory, unit_id, month, today)

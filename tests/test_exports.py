@@ -198,3 +198,27 @@ def test_chart_of_nothing_still_draws() -> None:
     empty = grid([], today=date(2023, 8, 25))
     with Image.open(BytesIO(report_chart(empty, EN))) as image:
         assert image.size[0] == 800
+
+
+def test_a_province_sized_chart_shows_the_units_most_to_chase() -> None:
+    # 5,000 units would need a picture 180,000 px tall, past what Agg can draw: the
+    # chart keeps MAX_ROWS of them, those missing most often, still in name order.
+    from bot.exports.chart import MAX_ROWS, shown_rows
+    from bot.plans import Task
+    from bot.report import Cell, Grid
+
+    names = tuple(f"UBND xã {i:04d}" for i in range(5_000))
+    missing = {i * 83 % 5_000 for i in range(MAX_ROWS)}  # the units that never reported
+    cells = tuple(tuple(Cell.MISSING if i in missing else Cell.LATE if i % 7 == 0 and c == 0
+                        else Cell.ON_TIME for c in range(6)) for i in range(5_000))
+    big = Grid(Task("III.2", "III", "Báo cáo định kỳ", ""), tuple(date(2023, m, 5)
+                                                                   for m in range(6, 12)),
+               names, cells)
+    shown = shown_rows(big)
+    assert shown.units == tuple(names[i] for i in sorted(missing))
+    assert shown.cells == tuple(cells[i] for i in sorted(missing))
+    small = Grid(big.task, big.cycles, names[:MAX_ROWS], cells[:MAX_ROWS])
+    assert shown_rows(small) is small  # below the cap, every unit, as before
+    with Image.open(BytesIO(report_chart(big, VI))) as image:
+        # (0.5 + 0.45 + 0.18 + 60 × 0.24) in × 150 px
+        assert image.size == (800, round((0.5 + 0.45 + 0.18 + MAX_ROWS * 0.24) * 150))

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.cycles import Cycle
 from bot.members import MemberRole
 from bot.report import ReportStatus
+from bot.report import grid as build_grid
 from bot.units import Directory
 from bot.usecases.reports import UnknownCycle
 from storage.progress import record_update
@@ -119,3 +120,18 @@ async def test_a_units_history(app: App) -> None:
         (AUG_5, ReportStatus.ON_TIME, False),
         (date(2023, 7, 22), ReportStatus.MISSING, False),
     ]
+
+
+async def test_the_chart_grid_reads_statuses_only_and_agrees_with_the_reports(app: App) -> None:
+    # The grid reads each unit's earliest update per cycle (first_update_times), not
+    # every update: the cells must be those the full reports give, merged unit included.
+    await _fixture(app)
+    await _record(app, "III.2", "so-tttt", AUG_5, at(4), "dưới tên cũ, đúng hạn")
+    await _record(app, "III.2", "so-xd", AUG_5, at(7), "muộn")
+    await _record(app, "III.2", "so-xd", AUG_5, at(8), "muộn nữa")
+    reports = app.usecases.reports
+    cycle = Cycle(AUG_22, PLAN, "III.2")
+    grid = await reports.grid(cycle, NOW.date())
+    cycles = [Cycle(due, PLAN, "III.2") for due in grid.cycles]
+    assert grid == build_grid(await reports.reports(cycles), NOW.date())
+    assert len(grid.cycles) > 1 and any(cells for cells in grid.cells)

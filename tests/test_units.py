@@ -59,6 +59,11 @@ def test_merges_follow_to_the_successor() -> None:
     assert "so-khdt" not in merged.expand("so-ban-nganh")
     assert {"so-tc", "so-nnmt"} <= merged.expand("so-ban-nganh")
     assert merged.designates(["so-tnmt"], "so-nnmt")
+    # Through a chain, and nothing for a unit nobody merged into (or an unknown id).
+    chained = _merged(merged, "so-tc", "so-nnmt")
+    assert chained.predecessors("so-nnmt") == {"so-nnptnt", "so-tnmt", "so-tc", "so-khdt"}
+    assert chained.predecessors("so-tp") == frozenset()
+    assert chained.predecessors("no-such-unit") == frozenset()
 
 
 def test_bad_directories_are_refused() -> None:

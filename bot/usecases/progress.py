@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 
-from bot.agenda import Role, assignments
+from bot.agenda import Role
 from bot.cycles import cycle_dates, cycle_for, is_periodic
 from bot.members import Member
 from bot.messages import Incoming
@@ -69,7 +69,7 @@ class ProgressBook:
         found = [
             Updatable(snapshot.task_ids[a.plan.id, a.task.code], a.plan, a.task, a.role,
                       (cycle.due if (cycle := cycle_for(a.plan, a.task, today)) else None))
-            for a in assignments(snapshot.plans, snapshot.directory, unit_id)
+            for a in snapshot.assignments.of(unit_id)
             if a.role is not Role.COLLECT
         ]
 

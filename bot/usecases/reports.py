@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.audience import CycleRef
-from bot.cycles import Cycle, cycle_dates, cycle_for, is_periodic
+from bot.cycles import Cycle, cycle_dates, cycle_for, is_periodic, latest_cycle
 from bot.exports.chart import report_chart
 from bot.exports.csv import report_csv
 from bot.i18n import translator
@@ -25,21 +25,21 @@ from bot.report import CycleReport, CycleUpdate, Grid, ReportStatus, UnitReport,
 from bot.report import grid as build_grid
 from bot.report_cycles import (
     cycles_on,
-    default_cycle,
     default_task,
+    first_cycle,
     next_cycle,
     previous_cycle,
 )
 from bot.report_cycles import recent_cycles as task_recent_cycles
-from bot.services import Services
+from bot.services import Services, Snapshot
 from bot.usecases.audit import AuditLog
 from storage import chats as chat_store
 from storage import members as member_store
 from storage import outbox as outbox_store
 from storage import progress as progress_store
-from storage.models import OutboxKind, ProgressUpdate
+from storage.models import OutboxKind
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the exporters are imported when a file is asked for (see export)
     from bot.exports.docx import Issuer
 
 CHART_CYCLES = 6  # columns of the chart: three months of the 5th/22nd report
@@ -76,7 +76,7 @@ class NudgeResult:
     unreachable: tuple[str, ...]  # missing units with no member or group to remind
 
 
-def _update(row: ProgressUpdate, member: str | None) -> CycleUpdate:
+def _update(row: progress_store.CycleRow, member: str | None) -> CycleUpdate:
     return CycleUpdate(row.unit_id, member if row.member_id is not None else None,
                        row.created_at, UpdateStatus(row.status), row.percent, row.text)
 
@@ -93,6 +93,7 @@ class Reports:
     def __init__(self, services: Services, audit: AuditLog) -> None:
         self.services = services
         self.audit = audit
+        self._default: tuple[Snapshot, date, tuple[Plan, Task] | None] | None = None
 
     # --- which cycles -------------------------------------------------------------------
 
@@ -122,9 +123,22 @@ class Reports:
     def task_id(self, cycle: Cycle) -> int:
         return self.resolve(cycle)[2]
 
-    def default_cycle(self, today: date) -> Cycle | None:
+    def _default_task(self, today: date) -> tuple[Plan, Task] | None:
+        """``default_task``, remembered for the snapshot and day: it looks at every
+        task of the open plans (50,000 for 5,000 units), and each /report asks."""
         snapshot = self.services.snapshot
-        return default_cycle(snapshot.plans, snapshot.directory, today)
+        kept = self._default
+        if kept is None or kept[0] is not snapshot or kept[1] != today:
+            kept = (snapshot, today, default_task(snapshot.plans, snapshot.directory, today))
+            self._default = kept
+        return kept[2]
+
+    def default_cycle(self, today: date) -> Cycle | None:
+        """``bot.report_cycles.default_cycle``, on the remembered default task."""
+        found = self._default_task(today)
+        if found is None:
+            return None
+        return latest_cycle(found[0], found[1], today) or first_cycle(found[0], found[1])
 
     def cycles_on(self, day: date) -> list[Cycle]:
         snapshot = self.services.snapshot
@@ -133,8 +147,7 @@ class Reports:
     def recent_cycles(self, today: date, limit: int) -> list[Cycle]:
         """The default report task's last ``limit`` cycles due on or before ``today``,
         newest first (empty before its first cycle)."""
-        snapshot = self.services.snapshot
-        found = default_task(snapshot.plans, snapshot.directory, today)
+        found = self._default_task(today)
         return task_recent_cycles(found[0], found[1], today, limit) if found else []
 
     def neighbours(self, cycle: Cycle) -> tuple[Cycle | None, Cycle | None]:
@@ -181,7 +194,26 @@ class Reports:
         """The chart's grid: the task's last ``limit`` cycles up to ``cycle``."""
         plan, task, _ = self.resolve(cycle)
         cycles = task_recent_cycles(plan, task, cycle.due, limit)[::-1]
-        return build_grid(await self.reports(cycles), today)
+        return build_grid(await self._status_reports(cycles), today)
+
+    async def _status_reports(self, cycles: Sequence[Cycle]) -> list[CycleReport]:
+        """Reports right in their statuses only — what the grid reads: each unit's
+        earliest update of a cycle decides on time, late or missing, so that is all
+        that is read (six cycles of 5,000 units: 30,000 rows, not 60,000 updates with
+        their texts and senders). Their ``latest`` and ``updates`` are stand-ins."""
+        resolved = [self.resolve(c) for c in cycles]
+        async with self.services.sessions() as session:
+            rows = await progress_store.first_update_times(
+                session, [(task_id, c.due) for c, (_, _, task_id) in zip(
+                    cycles, resolved, strict=True)])
+        by_cycle: dict[tuple[int, date], list[CycleUpdate]] = {}
+        for task_id, due, unit_id, at in rows:
+            by_cycle.setdefault((task_id, due), []).append(
+                CycleUpdate(unit_id, None, at, UpdateStatus.IN_PROGRESS, None, ""))
+        tz, directory = self.services.settings.timezone, self.services.directory
+        return [build_report(plan, task, c.due, directory, by_cycle.get((task_id, c.due), []),
+                             tz)
+                for c, (plan, task, task_id) in zip(cycles, resolved, strict=True)]
 
     async def unit_history(self, unit_id: str, today: date,
                            limit: int = HISTORY_CYCLES) -> UnitHistory:

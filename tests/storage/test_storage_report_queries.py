@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.members import delete_member, upsert_member
-from storage.progress import record_update, updates_for_cycles
+from storage.progress import first_update_times, record_update, updates_for_cycles
 
 JUL_5, JUL_22, AUG_5 = date(2023, 7, 5), date(2023, 7, 22), date(2023, 8, 5)
 
@@ -48,3 +48,17 @@ async def test_updates_for_cycles(sessionmaker: async_sessionmaker[AsyncSession]
     ]
     assert [u.text for u, _ in only_xd] == ["Sở Xây dựng: đã gửi"]
     assert nothing == [] and no_units == []
+
+    # The chart's statuses: each unit's earliest update per cycle, nothing else.
+    async with sessionmaker.begin() as session:
+        await record_update(session, task_id=report, unit_id="so-xd", member_id=lan.id,
+                            cycle=JUL_5, text="lần hai", percent=None, status="done",
+                            at=now + timedelta(minutes=90))
+    async with sessionmaker() as session:
+        first = await first_update_times(session, [(report, JUL_5), (report, JUL_22)])
+        assert await first_update_times(session, []) == []
+    assert sorted(first) == [
+        (report, JUL_5, "so-khdt", now + timedelta(minutes=10)),
+        (report, JUL_5, "so-xd", now + timedelta(minutes=30)),
+        (report, JUL_22, "so-tc", now + timedelta(minutes=20)),
+    ]
