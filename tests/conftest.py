@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import hypothesis
 import pytest
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,6 +26,13 @@ from bot.config import Settings
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.conversation_kit import ADMIN, NOW, FakePort
+
+# CI draws the same examples every run (HYPOTHESIS_PROFILE=ci, set by .ci/run): a red
+# CI is then a regression, not a new draw. Elsewhere hypothesis explores; what it
+# finds becomes a plain test (as tests/test_plan_reading.py's empty table row).
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    hypothesis.settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 # As in production (bot/channels/telegram/__init__.py): PTB 22's future duration form.
 os.environ.setdefault("PTB_TIMEDELTA", "1")

@@ -372,6 +372,16 @@ def test_corrupt_pdf_is_unreadable(data: bytes | None) -> None:
 # --- never anything but UnreadableDocument -----------------------------------------
 
 
+@pytest.mark.parametrize("text", [b"||", b"| | |", b"|  |\n| a | b |"])
+def test_a_table_row_with_nothing_in_it_is_no_block(text: bytes) -> None:
+    # Found by the property below (hypothesis drew b"||"): an empty block.
+    try:
+        blocks = read_document("x.txt", text).blocks
+    except UnreadableDocument:
+        return
+    assert all(block.text for block in blocks)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000))
 def test_random_bytes_as_text_read_or_are_refused(data: bytes) -> None:

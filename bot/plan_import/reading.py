@@ -234,6 +234,8 @@ def _text_row(line: str) -> tuple[str | None, list[str] | None]:
         cells = [_one_line(cell) for cell in cells]
         if cells and all(_MARKDOWN_RULE.fullmatch(cell.replace(" ", "")) for cell in cells):
             return "separator", None
+        if cells and not any(cells):  # "||", "| | |": a row with nothing in it
+            return "separator", None
         if len(cells) >= 2 or (framed and cells):
             return "pipe", cells
     if "\t" in line:
