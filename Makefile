@@ -19,8 +19,11 @@ run: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/nhacviec chat
 
+# Two workers: the reliability tests spend most of their time waiting on bot processes.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

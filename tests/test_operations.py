@@ -19,6 +19,7 @@ from bot.metrics import Registry
 from bot.runner import database_answers
 from storage import outbox as outbox_store
 from storage.db import create_engine
+from tests.conversation_kit import outbox_delivered
 from tests.fakes.telegram_updates import message_update
 from tests.telegram_harness import ADMIN_ID, Harness, say, telegram_bot
 
@@ -181,7 +182,8 @@ async def test_metrics_follow_the_outbox(tg: Harness) -> None:
     assert value(before, "nhacviec_outbox_depth") == 2
     assert value(before, "nhacviec_outbox_oldest_age_seconds") == 90
     tg.api.fail_next("sendMessage", "forbidden", chat_id=OFFICER)
-    await tg.service.scheduler.worker.drain()
+    # The service's own worker may claim a row first (it polls): wait for both.
+    await outbox_delivered(tg.app, tg.service.scheduler.worker.drain)
     after = await scrape(tg)
     sent, failed = "nhacviec_messages_sent_total", "nhacviec_messages_failed_total"
     assert value(after, sent, channel="telegram", kind="reminder") == value(
